@@ -1,0 +1,1 @@
+"""Knotenpunkt: live workspace for an alliance of member organisations."""

@@ -1,0 +1,62 @@
+"""The web application: `create_app(settings)` wires settings, database, Redis, the live hub,
+the job queue, templates and routes. Everything with a connection is built in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from arq.connections import RedisSettings, create_pool
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from server.db import create_engine, create_sessionmaker
+from server.errors import EXCEPTION_HANDLERS
+from server.live import Hub
+from server.live.backends import RedisBackend
+from server.middleware import LocaleMiddleware
+from server.routes import routes
+from server.settings import ROOT, Settings, load_settings
+from server.templating import create_templates
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        redis = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=3)
+        # The hub's connection waits for messages indefinitely: no read timeout on it.
+        hub_redis = Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=3, health_check_interval=15
+        )
+        hub = Hub(RedisBackend(hub_redis), queue_size=settings.live_queue_size)
+        jobs = await create_pool(RedisSettings.from_dsn(settings.REDIS_URL), retry=0)
+        await hub.start()
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.redis = redis
+        app.state.hub = hub
+        app.state.jobs = jobs
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await hub_redis.aclose()
+            await jobs.aclose()
+            await redis.aclose()
+            await engine.dispose()
+
+    app = Starlette(
+        routes=[*routes, Mount("/static", StaticFiles(directory=ROOT / "static"), name="static")],
+        middleware=[Middleware(LocaleMiddleware, default_locale=settings.DEFAULT_LOCALE)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = create_templates(app.url_path_for)
+    return app

@@ -1,0 +1,27 @@
+"""Database engine and sessions, created in the lifespan (never at import)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from server.settings import Settings
+
+
+def create_engine(settings: Settings, **options: object) -> AsyncEngine:
+    return create_async_engine(
+        settings.sqlalchemy_url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"server_settings": {"application_name": "knotenpunkt"}},
+        **options,
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

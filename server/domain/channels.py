@@ -1,0 +1,46 @@
+"""Live channels and who may listen to them.
+
+A channel names what changes together, e.g. `group:7` for a working group's page. Every
+subscription is checked here, so the SSE endpoint obeys the same rules as the pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.actors import Actor
+from server.domain.errors import N_, Invalid, Message, NotFound
+from server.models import WorkingGroup
+
+MAX_CHANNELS = 16
+
+
+def group_channel(group_id: int) -> str:
+    return f"group:{group_id}"
+
+
+async def authorize_channels(
+    session: AsyncSession, actor: Actor, channels: Sequence[str]
+) -> list[str]:
+    """The channels the actor may follow; refuses unknown or malformed ones.
+
+    Working groups are visible to everyone until sign-in exists (the identity issue narrows
+    this to members of the alliance).
+    """
+    if not channels or len(channels) > MAX_CHANNELS:
+        raise Invalid({"channel": Message(N_("Please name between 1 and 16 live channels."))})
+    group_ids: set[int] = set()
+    for channel in channels:
+        kind, _, ident = channel.partition(":")
+        if kind != "group" or not ident.isdigit():
+            raise Invalid({"channel": Message(N_("Unknown live channel."))})
+        group_ids.add(int(ident))
+    found = set(
+        await session.scalars(select(WorkingGroup.id).where(WorkingGroup.id.in_(group_ids)))
+    )
+    if found != group_ids:
+        raise NotFound()
+    return list(dict.fromkeys(channels))

@@ -1,0 +1,163 @@
+"""Fields of action and their working groups; organisations joining a group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from server.domain.actors import Actor
+from server.domain.errors import N_, Invalid, Message, NotFound
+from server.models import (
+    FieldOfAction,
+    GroupMember,
+    Organisation,
+    OrganisationStatus,
+    Person,
+    WorkingGroup,
+)
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    group: WorkingGroup
+    member_count: int
+
+
+@dataclass(frozen=True)
+class FieldOverview:
+    field: FieldOfAction
+    groups: list[GroupSummary]
+
+
+async def list_fields(session: AsyncSession) -> list[FieldOfAction]:
+    return list(await session.scalars(select(FieldOfAction).order_by(FieldOfAction.position)))
+
+
+async def overview(session: AsyncSession) -> list[FieldOverview]:
+    """Every field of action with its working groups and how many organisations are in each."""
+    rows = await session.execute(
+        select(GroupMember.group_id, func.count()).group_by(GroupMember.group_id)
+    )
+    counts: dict[int, int] = {group_id: count for group_id, count in rows}
+    fields = await session.scalars(
+        select(FieldOfAction)
+        .options(selectinload(FieldOfAction.working_groups))
+        .order_by(FieldOfAction.position, FieldOfAction.name)
+    )
+    return [
+        FieldOverview(
+            field=field,
+            groups=[GroupSummary(group, counts.get(group.id, 0)) for group in field.working_groups],
+        )
+        for field in fields
+    ]
+
+
+async def get_group(session: AsyncSession, slug: str) -> WorkingGroup:
+    group = await session.scalar(
+        select(WorkingGroup)
+        .where(WorkingGroup.slug == slug)
+        .options(
+            selectinload(WorkingGroup.field),
+            selectinload(WorkingGroup.organisations),
+            selectinload(WorkingGroup.moderators).selectinload(Person.organisation),
+        )
+        .execution_options(populate_existing=True)
+    )
+    if group is None:
+        raise NotFound()
+    return group
+
+
+async def get_group_by_id(session: AsyncSession, group_id: int) -> WorkingGroup:
+    slug = await session.scalar(select(WorkingGroup.slug).where(WorkingGroup.id == group_id))
+    if slug is None:
+        raise NotFound()
+    return await get_group(session, slug)
+
+
+async def groups_of(session: AsyncSession, organisation_id: int) -> list[WorkingGroup]:
+    result = await session.scalars(
+        select(WorkingGroup)
+        .join(GroupMember, GroupMember.group_id == WorkingGroup.id)
+        .where(GroupMember.organisation_id == organisation_id)
+        .options(selectinload(WorkingGroup.field))
+        .order_by(WorkingGroup.name)
+    )
+    return list(result)
+
+
+async def organisations_outside(session: AsyncSession, group: WorkingGroup) -> list[Organisation]:
+    """Member organisations that could still join the group."""
+    inside = select(GroupMember.organisation_id).where(GroupMember.group_id == group.id)
+    result = await session.scalars(
+        select(Organisation)
+        .where(Organisation.status == OrganisationStatus.member, Organisation.id.not_in(inside))
+        .order_by(Organisation.name)
+    )
+    return list(result)
+
+
+async def join_group(
+    session: AsyncSession, actor: Actor, group: WorkingGroup, organisation_id: int | None
+) -> GroupMember:
+    """Make an organisation a member of the working group.
+
+    Until sign-in exists (the identity issue) anyone may add a member organisation; only
+    organisations with member status can join, and each only once.
+    """
+    organisation = await session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation is None or organisation.status != OrganisationStatus.member:
+        raise Invalid({"organisation_id": Message(N_("Please choose a member organisation."))})
+    existing = await session.get(GroupMember, (group.id, organisation.id))
+    if existing is not None:
+        raise Invalid(
+            {
+                "organisation_id": Message(
+                    N_("%(name)s is already a member of this working group."),
+                    {"name": organisation.name},
+                )
+            }
+        )
+    member = GroupMember(group_id=group.id, organisation_id=organisation.id)
+    session.add(member)
+    await session.flush()
+    return member
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """What the welcome e-mail of a new group member needs."""
+
+    group_name: str
+    group_slug: str
+    organisation_name: str
+    recipients: list[str]
+
+
+async def claim_welcome(
+    session: AsyncSession, group_id: int, organisation_id: int
+) -> Welcome | None:
+    """Lock a membership whose welcome is still due and mark it sent; None when already done.
+
+    The caller sends the e-mail before committing, so a failed send rolls the mark back and a
+    retried job sends it once more; a repeated job after success sends nothing.
+    """
+    member = await session.scalar(
+        select(GroupMember)
+        .where(GroupMember.group_id == group_id, GroupMember.organisation_id == organisation_id)
+        .options(selectinload(GroupMember.organisation))
+        .with_for_update()
+    )
+    if member is None or member.welcomed_at is not None:
+        return None
+    group = await get_group_by_id(session, group_id)
+    recipients = [member.organisation.contact_email] if member.organisation.contact_email else []
+    recipients += [m.email for m in group.moderators if m.email and m.email not in recipients]
+    member.welcomed_at = datetime.now(UTC)
+    await session.flush()
+    return Welcome(group.name, group.slug, member.organisation.name, recipients)

@@ -1,0 +1,65 @@
+"""Interface languages: German first, English too, from the gettext catalogs in `locale/`.
+
+The catalogs are compiled to `.mo` at install (`make`); a missing or outdated `.mo` is compiled
+in memory from its `.po` so a fresh checkout still speaks both languages.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALES = ("de", "en")
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "messages"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=LOCALES[0])
+
+
+@cache
+def translations(locale: str) -> Translations:
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as fp:
+            return Translations(fp, domain=DOMAIN)
+    if not po.is_file():
+        return Translations()
+    with po.open("rb") as fp:
+        catalog = read_po(fp, locale=locale, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def gettext(message: str) -> str:
+    return translations(current_locale.get()).ugettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale.get()).ungettext(singular, plural, n)
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    token = current_locale.set(locale)
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
+
+
+def pick_locale(cookie: str | None, default: str) -> str:
+    """The person's chosen language, else the configured default (German)."""
+    if cookie in LOCALES:
+        return cookie
+    return default if default in LOCALES else LOCALES[0]

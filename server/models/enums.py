@@ -1,0 +1,27 @@
+"""The fixed vocabularies of the data model; labels live in the gettext catalogs."""
+
+from __future__ import annotations
+
+import enum
+
+
+class OrganisationKind(enum.StrEnum):
+    association = "association"
+    foundation = "foundation"
+    company = "company"
+    municipality = "municipality"
+    state_agency = "state_agency"
+    other = "other"
+
+
+class FederalLevel(enum.StrEnum):
+    bund = "bund"
+    land = "land"
+    kommune = "kommune"
+    none = "none"
+
+
+class OrganisationStatus(enum.StrEnum):
+    pending = "pending"
+    member = "member"
+    left = "left"

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.models.base import Base, Timestamped
+
+if TYPE_CHECKING:
+    from server.models.organisations import Organisation
+
+
+class Person(Timestamped, Base):
+    """One login identity (issuer + subject) of a member organisation."""
+
+    __tablename__ = "persons"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_persons_identity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    issuer: Mapped[str | None] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    is_alliance_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
+    is_organisation_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
+
+    organisation: Mapped[Organisation] = relationship(back_populates="persons")

@@ -1,0 +1,52 @@
+"""What every route needs: sessions, the acting person, page rendering, htmx awareness."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.domain.actors import ANONYMOUS, Actor
+from server.uow import UnitOfWork
+
+
+@asynccontextmanager
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for reading only; nothing it does is committed."""
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def unit_of_work(request: Request) -> UnitOfWork:
+    """One transaction on the app's database, publishing and enqueueing after its commit."""
+    state = request.app.state
+    return UnitOfWork(state.sessionmaker, state.hub, state.jobs)
+
+
+def current_actor(request: Request) -> Actor:
+    """The acting person; everyone is anonymous until sign-in exists (the identity issue)."""
+    return ANONYMOUS
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def htmx_target(request: Request) -> str | None:
+    return request.headers.get("hx-target") if is_htmx(request) else None
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def local_path(value: str | None, fallback: str = "/") -> str:
+    """A same-site path to return to; anything else (another host, a scheme) is refused."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return fallback
+    return value

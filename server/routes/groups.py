@@ -1,0 +1,105 @@
+"""A working group's page, and organisations joining it (live for every open page)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.domain import channels, groups
+from server.domain.errors import Invalid
+from server.domain.events import latest_event_id
+from server.models import WorkingGroup
+from server.routes.common import (
+    current_actor,
+    is_htmx,
+    read_session,
+    render,
+    unit_of_work,
+)
+from server.templating import render_per_locale
+
+
+async def show_group(request: Request) -> Response:
+    async with read_session(request) as session:
+        # Read the event position first: anything committed after it is replayed live.
+        after = await latest_event_id(session)
+        group = await groups.get_group(session, request.path_params["slug"])
+        candidates = await groups.organisations_outside(session, group)
+    return render(
+        request,
+        "groups/show.html",
+        group=group,
+        candidates=candidates,
+        errors={},
+        joined=None,
+        live_url=_live_url(request, group, after),
+    )
+
+
+async def join_group(request: Request) -> Response:
+    form = await request.form()
+    raw_id = str(form.get("organisation_id") or "")
+    organisation_id = int(raw_id) if raw_id.isdigit() else None
+    templates = request.app.state.templates
+    try:
+        async with unit_of_work(request) as uow:
+            group = await groups.get_group(uow.session, request.path_params["slug"])
+            member = await groups.join_group(
+                uow.session, current_actor(request), group, organisation_id
+            )
+            group = await groups.get_group(uow.session, group.slug)
+            joined = member.organisation
+            await uow.emit(
+                channels.group_channel(group.id),
+                "members",
+                render_per_locale(
+                    templates, "groups/_members_event.html", group=group, joined=joined
+                ),
+            )
+            uow.enqueue(
+                "send_welcome_mail",
+                group.id,
+                joined.id,
+                job_id=f"welcome:{group.id}:{joined.id}",
+            )
+    except Invalid as exc:
+        async with read_session(request) as session:
+            group = await groups.get_group(session, request.path_params["slug"])
+            candidates = await groups.organisations_outside(session, group)
+        name = "groups/_join_form.html" if is_htmx(request) else "groups/show.html"
+        return render(
+            request,
+            name,
+            status_code=422,
+            group=group,
+            candidates=candidates,
+            errors=exc.errors,
+            joined=None,
+            live_url=None,
+        )
+    if not is_htmx(request):
+        return RedirectResponse(str(request.url_for("group", slug=group.slug)), status_code=303)
+    async with read_session(request) as session:
+        candidates = await groups.organisations_outside(session, group)
+    return render(
+        request,
+        "groups/_join_form.html",
+        group=group,
+        candidates=candidates,
+        errors={},
+        joined=joined,
+    )
+
+
+def _live_url(request: Request, group: WorkingGroup, after: int) -> str:
+    url = request.url_for("live").include_query_params(
+        channel=channels.group_channel(group.id), after=after
+    )
+    return str(url.path) + "?" + url.query
+
+
+routes = [
+    Route("/groups/{slug:str}", show_group, name="group"),
+    Route("/groups/{slug:str}/members", join_group, methods=["POST"], name="join_group"),
+]

@@ -1,0 +1,75 @@
+"""One SSE stream per page, carrying all the channels the page shows.
+
+A reconnecting browser sends `Last-Event-ID`; a fresh page passes `after`, the outbox position
+it was rendered at. Either way the stream first replays what the outbox holds after that id,
+then follows the live hub, skipping what the replay already sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.domain import channels as live_channels
+from server.domain.errors import N_, Invalid, Message
+from server.domain.events import events_after
+from server.live import LiveEvent
+from server.routes.common import current_actor, read_session
+
+PING_SECONDS = 15
+RETRY_MS = 1000
+
+
+def _after(request: Request) -> int | None:
+    raw = request.headers.get("last-event-id") or request.query_params.get("after")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise Invalid({"after": Message(N_("The position in the live stream is malformed."))})
+    return int(raw)
+
+
+def _message(event: LiveEvent, locale: str) -> ServerSentEvent:
+    data = event.data.get(locale) or next(iter(event.data.values()), "")
+    return ServerSentEvent(data=data, event=event.name, id=str(event.id), retry=RETRY_MS)
+
+
+async def live(request: Request) -> Response:
+    after = _after(request)
+    async with read_session(request) as session:
+        channels = await live_channels.authorize_channels(
+            session, current_actor(request), request.query_params.getlist("channel")
+        )
+    hub = request.app.state.hub
+    locale = request.state.locale
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        async with hub.subscribe(channels) as subscription:
+            replayed_up_to = after or 0
+            if after is not None:
+                async with read_session(request) as session:
+                    missed = await events_after(session, channels, after)
+                for row in missed:
+                    event = LiveEvent(row.id, row.channel, row.name, row.data)
+                    yield _message(event, locale)
+                    replayed_up_to = row.id
+            while True:
+                event = await subscription.get()
+                if event is None:  # dropped: the browser reconnects and replays
+                    return
+                if event.id <= replayed_up_to:
+                    continue
+                yield _message(event, locale)
+
+    return EventSourceResponse(
+        stream(),
+        ping=PING_SECONDS,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+routes = [Route("/live", live, name="live")]

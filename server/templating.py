@@ -1,0 +1,63 @@
+"""Jinja2 set up once: autoescaping, gettext in the reader's language, shared globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.templating import Jinja2Templates
+
+from server import i18n, labels
+from server.domain.errors import Message
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _translate_message(message: Message | str) -> str:
+    """Translate a domain message, then fill in its parameters."""
+    if isinstance(message, Message):
+        translated = i18n.gettext(message.id)
+        return translated % message.params if message.params else translated
+    return i18n.gettext(message)
+
+
+def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
+    """Templates whose `url_for` gives paths from the app's routes, so that fragments render
+    the same inside a request, in a live event or in a job."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    env.globals.update(
+        kind_labels=labels.KIND_LABELS,
+        level_labels=labels.LEVEL_LABELS,
+        status_labels=labels.STATUS_LABELS,
+        locales=i18n.LOCALES,
+        current_locale=i18n.current_locale.get,
+    )
+    env.filters["message"] = _translate_message
+    templates = Jinja2Templates(env=env)
+    env.globals["url_for"] = lambda name, /, **params: str(url_path_for(name, **params))
+    return templates
+
+
+def render(templates: Jinja2Templates, name: str, **context: Any) -> str:
+    return templates.get_template(name).render(**context)
+
+
+def render_per_locale(templates: Jinja2Templates, name: str, **context: Any) -> dict[str, str]:
+    """Render a fragment once for each interface language, for a live event."""
+    rendered = {}
+    for locale in i18n.LOCALES:
+        with i18n.use_locale(locale):
+            rendered[locale] = render(templates, name, **context)
+    return rendered

@@ -1,0 +1,1 @@
+"""Background jobs (arq): routes without HTTP."""
