@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from arq.connections import RedisSettings, create_pool
+from arq.connections import ArqRedis
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -35,7 +35,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             settings.REDIS_URL, socket_connect_timeout=3, health_check_interval=15
         )
         hub = Hub(RedisBackend(hub_redis), queue_size=settings.live_queue_size)
-        jobs = await create_pool(RedisSettings.from_dsn(settings.REDIS_URL), retry=0)
+        # Connects on first use, so the app starts (and /healthz can tell) while Redis is down.
+        jobs = ArqRedis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=3)
         await hub.start()
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)

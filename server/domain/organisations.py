@@ -80,24 +80,23 @@ async def list_organisations(
     order: list[Any] = [Organisation.name]
     if directory.q:
         tsquery = func.websearch_to_tsquery("german", directory.q)
-        words = [w for w in directory.q.split() if w]
-        prefix = func.to_tsquery("german", " & ".join(_prefix_term(w) for w in words) or "''")
-        query = query.where(
-            or_(
-                Organisation.search.op("@@")(tsquery),
-                Organisation.search.op("@@")(prefix),
-                Organisation.name.ilike(f"%{_escape_like(directory.q)}%", escape="\\"),
-            )
-        )
+        matches = [
+            Organisation.search.op("@@")(tsquery),
+            Organisation.name.ilike(f"%{_escape_like(directory.q)}%", escape="\\"),
+        ]
+        prefixes = _prefix_terms(directory.q)
+        if prefixes:  # a word being typed matches the words it begins
+            matches.append(Organisation.search.op("@@")(func.to_tsquery("german", prefixes)))
+        query = query.where(or_(*matches))
         order = [func.ts_rank(Organisation.search, tsquery).desc(), Organisation.name]
     result = await session.scalars(query.order_by(*order))
     return list(result.unique())
 
 
-def _prefix_term(word: str) -> str:
-    """A tsquery prefix term for one typed word, with tsquery syntax removed."""
-    cleaned = "".join(ch for ch in word if ch.isalnum())
-    return f"{cleaned}:*" if cleaned else "''"
+def _prefix_terms(text: str) -> str:
+    """A tsquery matching every typed word as a prefix, with tsquery syntax removed."""
+    words = ["".join(ch for ch in word if ch.isalnum()) for word in text.split()]
+    return " & ".join(f"{word}:*" for word in words if word)
 
 
 def _escape_like(value: str) -> str:

@@ -1,0 +1,158 @@
+"""The welcome job through a real arq worker, real Redis and a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from arq.connections import ArqRedis, RedisSettings
+from arq.worker import Worker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.db import create_engine, create_sessionmaker
+from server.models import GroupMember, Organisation, WorkingGroup
+from server.settings import Settings
+from tests.conftest import free_port
+from workers.jobs import send_welcome_mail
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Any:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+async def engine(demo_settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(demo_settings)
+    yield engine
+    await engine.dispose()
+
+
+async def _ids(engine: AsyncEngine, group_slug: str, organisation: str) -> tuple[int, int]:
+    async with engine.connect() as connection:
+        group_id = await connection.scalar(
+            select(WorkingGroup.id).where(WorkingGroup.slug == group_slug)
+        )
+        organisation_id = await connection.scalar(
+            select(Organisation.id).where(Organisation.name == organisation)
+        )
+    assert group_id and organisation_id
+    return group_id, organisation_id
+
+
+async def _run_worker(settings: Settings, engine: AsyncEngine) -> Worker:
+    ctx = {"settings": settings, "sessionmaker": create_sessionmaker(engine)}
+    worker = Worker(
+        functions=[send_welcome_mail],
+        redis_settings=RedisSettings.from_dsn(settings.REDIS_URL),
+        burst=True,
+        poll_delay=0.05,
+        ctx=ctx,
+        handle_signals=False,
+        max_tries=2,
+    )
+    await worker.async_run()
+    await worker.close()
+    return worker
+
+
+async def test_joining_enqueues_one_welcome_mail_after_commit(
+    demo_settings: Settings, engine: AsyncEngine, smtp: Any
+) -> None:
+    controller, inbox = smtp
+    settings = dataclasses.replace(demo_settings, SMTP_PORT=str(controller.port))
+    group_id, organisation_id = await _ids(engine, "ag-unterkunft", "Elbe Logistik GmbH")
+
+    def join() -> None:
+        with TestClient(create_app(settings), follow_redirects=False) as client:
+            response = client.post(
+                "/groups/ag-unterkunft/members", data={"organisation_id": str(organisation_id)}
+            )
+            assert response.status_code == 303
+
+    await asyncio.to_thread(join)
+    worker = await _run_worker(settings, engine)
+    assert worker.jobs_complete == 1
+    assert len(inbox.messages) == 1
+    mail = inbox.messages[0]
+    assert mail["To"] == "csr@elbe-logistik.example, anna.becker@unterkunft-ukraine.example"
+    assert "AG Unterkunft" in mail["Subject"]
+    assert "/groups/ag-unterkunft" in mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
+
+    async with engine.connect() as connection:
+        welcomed = await connection.scalar(
+            select(GroupMember.welcomed_at).where(
+                GroupMember.group_id == group_id, GroupMember.organisation_id == organisation_id
+            )
+        )
+    assert welcomed is not None
+
+
+async def test_running_the_job_twice_sends_once(
+    demo_settings: Settings, engine: AsyncEngine, smtp: Any
+) -> None:
+    controller, inbox = smtp
+    settings = dataclasses.replace(demo_settings, SMTP_PORT=str(controller.port))
+    group_id, organisation_id = await _ids(engine, "ag-bildung", "MediConnect GmbH")
+    async with engine.begin() as connection:
+        await connection.execute(
+            GroupMember.__table__.insert().values(
+                group_id=group_id, organisation_id=organisation_id
+            )
+        )
+    ctx = {"settings": settings, "sessionmaker": create_sessionmaker(engine)}
+    assert await send_welcome_mail(ctx, group_id, organisation_id) == "sent"
+    assert await send_welcome_mail(ctx, group_id, organisation_id) == "already welcomed"
+    assert len(inbox.messages) == 1
+
+
+async def test_a_failed_send_leaves_the_welcome_due(
+    demo_settings: Settings, engine: AsyncEngine, smtp: Any
+) -> None:
+    controller, inbox = smtp
+    group_id, organisation_id = await _ids(engine, "ag-gesundheit", "Sprachbrücke gGmbH")
+    async with engine.begin() as connection:
+        await connection.execute(
+            GroupMember.__table__.insert().values(
+                group_id=group_id, organisation_id=organisation_id
+            )
+        )
+    broken = dataclasses.replace(demo_settings, SMTP_PORT=str(free_port()))
+    ctx = {"settings": broken, "sessionmaker": create_sessionmaker(engine)}
+    with pytest.raises(OSError):
+        await send_welcome_mail(ctx, group_id, organisation_id)
+    working = {
+        **ctx,
+        "settings": dataclasses.replace(demo_settings, SMTP_PORT=str(controller.port)),
+    }
+    assert await send_welcome_mail(working, group_id, organisation_id) == "sent"
+    assert len(inbox.messages) == 1
+
+
+def test_worker_settings_register_the_job() -> None:
+    from workers.settings import WorkerSettings
+
+    assert send_welcome_mail in WorkerSettings.functions
+    assert isinstance(ArqRedis, type)
