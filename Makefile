@@ -11,5 +11,5 @@ test:
 
 # Re-extract the translatable texts after changing templates or code (then translate the .po).
 messages:
-	.venv/bin/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 -o locale/messages.pot .
+	.venv/bin/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --sort-output --project Knotenpunkt -o locale/messages.pot .
 	.venv/bin/pybabel update -i locale/messages.pot -d locale -D messages --no-fuzzy-matching

@@ -75,7 +75,8 @@ ensure_venv() {
     echo "$want" > "$stamp"
   fi
   log "compiling the translations"
-  "$VENV/bin/pybabel" compile -q -d "$ROOT/locale" -D messages
+  local out
+  out=$("$VENV/bin/pybabel" compile -d "$ROOT/locale" -D messages 2>&1) || { echo "$out" >&2; die "pybabel compile failed"; }
 }
 
 ensure_node_modules() {
@@ -116,6 +117,8 @@ start_postgres() {
   fi
   if pg pg_ctl -D "$dir" status >/dev/null 2>&1; then
     log "PostgreSQL already running on port $port"
+  elif pg pg_isready -q -h 127.0.0.1 -p "$port"; then
+    log "a PostgreSQL of another checkout answers on port $port: using it"
   else
     log "starting PostgreSQL on 127.0.0.1:$port"
     pg pg_ctl -D "$dir" -l "$dir.log" -w -t 60 start \
