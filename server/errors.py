@@ -7,7 +7,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from server import i18n
-from server.domain.errors import N_, Conflict, DomainError, Invalid, NotAllowed, NotFound
+from server.domain.errors import (
+    N_,
+    Conflict,
+    DomainError,
+    Invalid,
+    Message,
+    NotAllowed,
+    NotFound,
+)
 from server.routes.common import is_htmx, render
 
 STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, Invalid: 422}
@@ -28,9 +36,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, exc.status_code, messages.get(exc.status_code, exc.detail), {})
 
 
-def _error_page(request: Request, status: int, message: str, errors: dict[str, object]) -> Response:
-    if request.url.path.startswith("/live") or request.url.path.startswith("/static"):
-        return PlainTextResponse(i18n.gettext(message), status_code=status)
+def _error_page(
+    request: Request, status: int, message: str, errors: dict[str, Message]
+) -> Response:
+    if request.url.path.startswith(("/live", "/static")):
+        # No page around it: name the precise problem when there is one.
+        first = next(iter(errors.values()), None)
+        text = i18n.translate(first) if first is not None else i18n.gettext(message)
+        return PlainTextResponse(text, status_code=status)
     name = "errors/_error.html" if is_htmx(request) else "errors/error.html"
     return render(request, name, status_code=status, status=status, message=message, errors=errors)
 

@@ -17,6 +17,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from server.domain.errors import Message
+
 LOCALES = ("de", "en")
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
@@ -47,6 +49,14 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_locale.get()).ungettext(singular, plural, n)
+
+
+def translate(message: Message | str) -> str:
+    """Translate a domain message (then fill in its parameters) or a plain message id."""
+    if isinstance(message, Message):
+        translated = gettext(message.id)
+        return translated % message.params if message.params else translated
+    return gettext(message)
 
 
 @contextmanager

@@ -10,17 +10,8 @@ import jinja2
 from starlette.templating import Jinja2Templates
 
 from server import i18n, labels
-from server.domain.errors import Message
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-
-
-def _translate_message(message: Message | str) -> str:
-    """Translate a domain message, then fill in its parameters."""
-    if isinstance(message, Message):
-        translated = i18n.gettext(message.id)
-        return translated % message.params if message.params else translated
-    return i18n.gettext(message)
 
 
 def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
@@ -44,7 +35,7 @@ def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
         locales=i18n.LOCALES,
         current_locale=i18n.current_locale.get,
     )
-    env.filters["message"] = _translate_message
+    env.filters["message"] = i18n.translate
     templates = Jinja2Templates(env=env)
     env.globals["url_for"] = lambda name, /, **params: str(url_path_for(name, **params))
     return templates

@@ -173,40 +173,41 @@ class Servers:
             "PORT": str(port),
             **overrides,
         }
-        log = open(Path(self.settings.STATE_DIR).parent / f"server-{port}.log", "wb")  # noqa: SIM115
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "server.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--timeout-graceful-shutdown",
-                "1",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        log_path = Path(self.settings.STATE_DIR).parent / f"server-{port}.log"
+        with open(log_path, "wb") as log:  # the child keeps its own copy of the file
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "server.app:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--timeout-graceful-shutdown",
+                    "1",
+                    "--no-access-log",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.processes.append(process)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"app server exited: see {log.name}")
+                raise RuntimeError(f"app server exited: see {log_path}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     return base
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"app server did not become healthy: see {log.name}")
+        raise RuntimeError(f"app server did not become healthy: see {log_path}")
 
     def stop(self) -> None:
         for process in self.processes:

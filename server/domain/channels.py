@@ -16,6 +16,7 @@ from server.domain.errors import N_, Invalid, Message, NotFound
 from server.models import WorkingGroup
 
 MAX_CHANNELS = 16
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
 def group_channel(group_id: int) -> str:
@@ -35,7 +36,7 @@ async def authorize_channels(
     group_ids: set[int] = set()
     for channel in channels:
         kind, _, ident = channel.partition(":")
-        if kind != "group" or not ident.isdigit():
+        if kind != "group" or not _is_id(ident):
             raise Invalid({"channel": Message(N_("Unknown live channel."))})
         group_ids.add(int(ident))
     found = set(
@@ -44,3 +45,7 @@ async def authorize_channels(
     if found != group_ids:
         raise NotFound()
     return list(dict.fromkeys(channels))
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_ID

@@ -68,10 +68,21 @@ class RedisBackend:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(REDIS_PREFIX + "*")
+                # Streams that began while no subscription was active (a reconnect, or a
+                # start before Redis was reachable) missed what was published meanwhile.
+                lost()
                 self._ready.set()
                 async for message in pubsub.listen():
                     if message["type"] == "pmessage":
-                        deliver(LiveEvent.from_json(message["data"]))
+                        try:
+                            event = LiveEvent.from_json(message["data"])
+                        except (ValueError, KeyError, TypeError):
+                            # One bad message must not end the reader for good.
+                            log.warning(
+                                "live hub: ignoring malformed message on %s", message["channel"]
+                            )
+                            continue
+                        deliver(event)
             except (RedisError, OSError) as exc:
                 log.warning("live hub lost Redis (%s); streams will replay", exc)
                 lost()

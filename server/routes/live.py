@@ -16,19 +16,22 @@ from starlette.routing import Route
 
 from server.domain import channels as live_channels
 from server.domain.errors import N_, Invalid, Message
-from server.domain.events import events_after
+from server.domain.events import REPLAY_LIMIT, events_after
 from server.live import LiveEvent
 from server.routes.common import current_actor, read_session
 
 PING_SECONDS = 15
 RETRY_MS = 1000
+MAX_EVENT_ID = 2**63 - 1  # events.id is a BIGINT
 
 
 def _after(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or request.query_params.get("after")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    # ASCII digits only ("²".isdigit() is true, yet int() refuses it) and within BIGINT, so
+    # a bad position is a 422 here rather than a crash in int() or in the replay query.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= MAX_EVENT_ID):
         raise Invalid({"after": Message(N_("The position in the live stream is malformed."))})
     return int(raw)
 
@@ -50,13 +53,17 @@ async def live(request: Request) -> Response:
     async def stream() -> AsyncIterator[ServerSentEvent]:
         async with hub.subscribe(channels) as subscription:
             replayed_up_to = after or 0
-            if after is not None:
+            # In batches until the outbox is exhausted: live events skip what the replay sent,
+            # so stopping after one full batch would lose the events beyond it for good.
+            while after is not None:
                 async with read_session(request) as session:
-                    missed = await events_after(session, channels, after)
+                    missed = await events_after(session, channels, replayed_up_to)
                 for row in missed:
                     event = LiveEvent(row.id, row.channel, row.name, row.data)
                     yield _message(event, locale)
                     replayed_up_to = row.id
+                if len(missed) < REPLAY_LIMIT:
+                    break
             while True:
                 event = await subscription.get()
                 if event is None:  # dropped: the browser reconnects and replays
