@@ -7,31 +7,12 @@ the browser reconnects with `Last-Event-ID` and replays what it missed from the 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Protocol
 
-
-@dataclass(frozen=True)
-class LiveEvent:
-    """One outbox event: `data` holds the fragment rendered once per interface language."""
-
-    id: int
-    channel: str
-    name: str
-    data: dict[str, str]
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {"id": self.id, "channel": self.channel, "name": self.name, "data": self.data}
-        )
-
-    @classmethod
-    def from_json(cls, raw: str | bytes) -> LiveEvent:
-        value = json.loads(raw)
-        return cls(value["id"], value["channel"], value["name"], value["data"])
+from server.live.events import LiveEvent
+from server.live.ordering import Sequencer
 
 
 class Subscription:
@@ -86,9 +67,10 @@ class Hub:
         self._backend = backend
         self._queue_size = queue_size
         self._subscribers: dict[str, set[Subscription]] = {}
+        self._sequencer = Sequencer(self._fan_out)
 
     async def start(self) -> None:
-        await self._backend.start(self._deliver, self._lost)
+        await self._backend.start(self._sequencer.push, self._lost)
 
     async def stop(self) -> None:
         await self._backend.stop()
@@ -115,12 +97,13 @@ class Hub:
     def subscriber_count(self, channel: str) -> int:
         return len(self._subscribers.get(channel, ()))
 
-    def _deliver(self, event: LiveEvent) -> None:
+    def _fan_out(self, event: LiveEvent) -> None:
         for subscription in list(self._subscribers.get(event.channel, ())):
             subscription.offer(event)
 
     def _lost(self) -> None:
         """The backend may have missed events: every stream ends and replays on reconnect."""
+        self._sequencer.reset()
         for subscriptions in list(self._subscribers.values()):
             for subscription in list(subscriptions):
                 subscription.drop()
