@@ -31,9 +31,18 @@
     var url = connectUrl(evt.target);
     if (url && evt.detail && evt.detail.lastEventId) lastIds.set(url, evt.detail.lastEventId);
   });
-  document.addEventListener("htmx:sseOpen", function () { setStatus("connected"); });
+  var source = null; // the page's open EventSource, once there is one
+  document.addEventListener("htmx:sseOpen", function (evt) {
+    source = evt.detail && evt.detail.source;
+    setStatus("connected");
+  });
   document.addEventListener("htmx:sseError", function () { setStatus("disconnected"); });
   window.addEventListener("offline", function () { setStatus("disconnected"); });
+  // A stream that survived a network blip is still live; one that did not reports sseOpen
+  // again when it reconnects.
+  window.addEventListener("online", function () {
+    if (source && source.readyState === EventSource.OPEN) setStatus("connected");
+  });
 
   // After an htmx form swap, move focus to the first error so keyboard users land on it.
   document.addEventListener("htmx:afterSettle", function (evt) {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from tests.text import german
+
 
 def test_home_lists_fields_and_groups(demo_client: TestClient) -> None:
     response = demo_client.get("/")
@@ -16,3 +18,42 @@ def test_home_lists_fields_and_groups(demo_client: TestClient) -> None:
     assert [(s.group.name, s.member_count) for s in accommodation.groups] == [("AG Unterkunft", 3)]
     assert 'lang="de"' in response.text
     assert "Arbeitsgruppen" in response.text
+
+
+def test_language_switch_sets_a_cookie_and_returns_to_the_page(client: TestClient) -> None:
+    response = client.get("/language/en", params={"next": "/organisations?kind=company"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/organisations?kind=company"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("kp_lang=en;") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    page = client.get("/")
+    assert 'lang="en"' in page.text
+    assert "Fields of action and working groups" in page.text
+    client.get("/language/de")
+    assert 'lang="de"' in client.get("/").text
+
+
+def test_language_switch_never_redirects_to_another_site(client: TestClient) -> None:
+    for target in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"]:
+        response = client.get("/language/en", params={"next": target})
+        assert response.headers["location"] == "/", target
+
+
+def test_unknown_language_changes_nothing(client: TestClient) -> None:
+    response = client.get("/language/xx", params={"next": "/organisations"})
+    assert response.status_code == 303
+    assert "set-cookie" not in response.headers
+    assert 'lang="de"' in client.get("/").text
+
+
+def test_a_malformed_cookie_header_falls_back_to_german(client: TestClient) -> None:
+    response = client.get("/", headers={"cookie": 'kp_lang="en; broken=\\x'})
+    assert response.status_code == 200
+    assert 'lang="de"' in response.text or 'lang="en"' in response.text
+
+
+def test_unknown_page_is_a_404_page_in_german(client: TestClient) -> None:
+    response = client.get("/gibt-es-nicht")
+    assert response.status_code == 404
+    assert response.template.name == "errors/error.html"  # type: ignore[attr-defined]
+    assert german("This page or item does not exist (any more).") in response.text

@@ -1,0 +1,157 @@
+"""axe-core on every page, in both languages and in its error states: no serious or critical
+finding. And the keyboard: the skip link comes first and leads into the content."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser.conftest import assert_accessible, translated
+
+pytestmark = pytest.mark.browser
+
+GROUP = "/groups/ag-unterkunft"
+
+
+async def _nothing(page: Page, locale: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A page to check: where to go, the status it answers with, what to do there first."""
+
+    path: str
+    status: int = 200
+    then: Callable[[Page, str], Awaitable[None]] = _nothing
+
+
+async def search_results(page: Page, locale: str) -> None:
+    await expect(page.locator("#organisation-results .card").first).to_be_visible()
+
+
+async def invalid_kind(page: Page, locale: str) -> None:
+    kind = page.locator("#kind")
+    await expect(kind).to_have_attribute("aria-invalid", "true")
+    await expect(kind).to_have_attribute("aria-describedby", "kind-error")
+    await expect(page.locator("#kind-error")).not_to_be_empty()
+
+
+async def filter_as_you_type(page: Page, locale: str) -> None:
+    """The directory's live filter (htmx) replaces the results in place."""
+    heading = page.locator("#results-heading")
+    before = await heading.text_content()
+    await page.locator("#q").fill("Dresden")
+    await expect(page).to_have_url(re.compile(r"[?&]q=Dresden(&|$)"))
+    await expect(heading).not_to_have_text(before or "")
+    await expect(page.locator("#organisation-results .card").first).to_contain_text("Dresden")
+
+
+async def submit_empty(page: Page, locale: str) -> None:
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.locator("#main form").get_by_role("button").click()
+    assert (await answer.value).status == 422
+    await expect(page.locator("#error-summary")).to_be_visible()
+    await expect(page.locator("#name")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#name-error")).not_to_be_empty()
+
+
+async def first_organisation(page: Page, locale: str) -> None:
+    """An organisation's page, reached through the directory's first link."""
+    link = page.locator("#organisation-results .card h3 a").first
+    name = await link.text_content()
+    await link.click()
+    await expect(page).to_have_url(re.compile(r"/organisations/\d+$"))
+    await expect(page.locator("h1")).to_have_text(name or "")
+
+
+async def live_group(page: Page, locale: str) -> None:
+    status = page.locator("#connection-status")
+    await expect(status).to_have_attribute("data-state", "connected")
+    await expect(status).to_have_text(translated(locale, "Live: changes appear as they happen."))
+
+
+VISITS = {
+    "home": Visit("/"),
+    "directory": Visit("/organisations"),
+    "directory-search": Visit("/organisations?q=Leipzig", then=search_results),
+    "directory-invalid-filter": Visit("/organisations?kind=bogus", 422, invalid_kind),
+    "directory-filtered-live": Visit("/organisations", then=filter_as_you_type),
+    "new-organisation": Visit("/organisations/new"),
+    "new-organisation-errors": Visit("/organisations/new", then=submit_empty),
+    "organisation": Visit("/organisations", then=first_organisation),
+    "group": Visit(GROUP, then=live_group),
+    "missing-group": Visit("/groups/gibt-es-nicht", 404),
+    "missing-page": Visit("/gibt-es-nicht", 404),
+}
+
+
+@pytest.mark.parametrize("locale", ["de", "en"])
+@pytest.mark.parametrize("name", list(VISITS))
+async def test_page_has_no_serious_accessibility_finding(
+    name: str, locale: str, demo_server: str, page: Page
+) -> None:
+    visit = VISITS[name]
+    if locale != "de":
+        await page.context.add_cookies([{"name": "kp_lang", "value": locale, "url": demo_server}])
+    response = await page.goto(demo_server + visit.path)
+    assert response is not None
+    assert response.status == visit.status
+    await expect(page.locator("html")).to_have_attribute("lang", locale)
+    await visit.then(page, locale)
+    await assert_accessible(page)
+
+
+async def test_language_switch_changes_the_interface(demo_server: str, page: Page) -> None:
+    await page.goto(demo_server + "/organisations?q=Leipzig")
+    await expect(page.locator("html")).to_have_attribute("lang", "de")
+    languages = page.get_by_role("navigation", name=translated("de", "Language"))
+
+    await languages.get_by_role("link", name="English").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page).to_have_url(demo_server + "/organisations?q=Leipzig")
+    await expect(page.locator("h1")).to_have_text(translated("en", "Member organisations"))
+    languages = page.get_by_role("navigation", name=translated("en", "Language"))
+    await expect(languages.locator("[aria-current]")).to_have_text("English")
+    await assert_accessible(page)
+
+    # The choice sticks for the next page, and switching back works the same way.
+    await page.goto(demo_server + GROUP)
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await languages.get_by_role("link", name="Deutsch").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "de")
+    await expect(page).to_have_url(demo_server + GROUP)
+
+
+@pytest.mark.parametrize("path", ["/", GROUP])
+async def test_skip_link_is_the_first_stop_and_leads_to_the_content(
+    path: str, demo_server: str, page: Page
+) -> None:
+    await page.goto(demo_server + path)
+    skip_link = page.get_by_role("link", name=translated("de", "Skip to content"))
+
+    await page.keyboard.press("Tab")
+    await expect(skip_link).to_be_focused()
+    await expect(skip_link).to_be_in_viewport()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("main")).to_be_focused()
+    await expect(page).to_have_url(demo_server + path + "#main")
+
+
+async def test_the_check_itself_reports_serious_findings(page: Page) -> None:
+    """Guards the guard: a page with known serious faults must fail `assert_accessible`."""
+    await page.set_content(
+        "<!doctype html><html><head><title>t</title></head><body><main>"
+        '<img src="data:,"><button></button>'
+        '<p style="color:#bbb;background:#fff">faint</p></main></body></html>'
+    )
+    with pytest.raises(pytest.fail.Exception) as failure:
+        await assert_accessible(page)
+    report = str(failure.value)
+    for rule in ("html-has-lang", "image-alt", "button-name", "color-contrast"):
+        assert rule in report, report
+    assert "at img" in report and "at button" in report, report
