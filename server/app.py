@@ -10,6 +10,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -19,6 +20,8 @@ from server.live import Hub
 from server.live.backends import RedisBackend
 from server.middleware import LocaleMiddleware
 from server.routes import routes
+from server.security import CSRFMiddleware, SecurityHeadersMiddleware
+from server.sessions import SESSION_COOKIE
 from server.settings import ROOT, Settings, load_settings
 from server.templating import create_templates
 
@@ -54,7 +57,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[*routes, Mount("/static", StaticFiles(directory=ROOT / "static"), name="static")],
-        middleware=[Middleware(LocaleMiddleware, default_locale=settings.DEFAULT_LOCALE)],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(LocaleMiddleware, default_locale=settings.DEFAULT_LOCALE),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.SECRET_KEY,
+                session_cookie=SESSION_COOKIE,
+                max_age=settings.session_max_seconds,
+                same_site="lax",
+                https_only=settings.secure_cookies,
+            ),
+            Middleware(CSRFMiddleware, base_url=settings.BASE_URL),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -42,6 +42,10 @@ class Settings:
         "Knotenpunkt <knotenpunkt@localhost>", "Sender address of outgoing e-mail."
     )
     DEFAULT_LOCALE: str = _setting("de", "Language of the interface when a person chose none.")
+    SESSION_IDLE_MINUTES: str = _setting(
+        "120", "A signed-in person is signed out after this many minutes without a request."
+    )
+    SESSION_MAX_HOURS: str = _setting("12", "A sign-in ends after this many hours, active or not.")
     LIVE_QUEUE_SIZE: str = _setting(
         "256", "Events buffered per live subscriber before a stalled one is dropped."
     )
@@ -57,6 +61,14 @@ class Settings:
     @property
     def live_queue_size(self) -> int:
         return int(self.LIVE_QUEUE_SIZE)
+
+    @property
+    def session_idle_seconds(self) -> int:
+        return int(self.SESSION_IDLE_MINUTES) * 60
+
+    @property
+    def session_max_seconds(self) -> int:
+        return int(self.SESSION_MAX_HOURS) * 3600
 
     @property
     def secure_cookies(self) -> bool:

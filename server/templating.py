@@ -10,8 +10,16 @@ import jinja2
 from starlette.templating import Jinja2Templates
 
 from server import i18n, labels
+from server.sessions import csrf_token
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@jinja2.pass_context
+def _csrf_token(context: jinja2.runtime.Context) -> str:
+    """The CSRF token of the request being rendered; live fragments (no request) have none,
+    since they are the same for every viewer and must carry no form of a person's own."""
+    return csrf_token(context["request"])
 
 
 def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
@@ -36,6 +44,7 @@ def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
         current_locale=i18n.current_locale.get,
     )
     env.filters["message"] = i18n.translate
+    env.globals["csrf_token"] = _csrf_token
     templates = Jinja2Templates(env=env)
     env.globals["url_for"] = lambda name, /, **params: str(url_path_for(name, **params))
     return templates

@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import ROOT, Settings, load_settings
+from tests.csrf import arm
 
 BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 BASE_REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -137,6 +138,7 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     """The app in-process, with its lifespan (database, Redis, live hub) running."""
     with TestClient(create_app(settings), follow_redirects=False) as test_client:
+        arm(test_client)
         yield test_client
 
 
@@ -256,4 +258,5 @@ def demo_settings(demo_database: str, settings: Settings) -> Settings:
 @pytest.fixture
 def demo_client(demo_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(demo_settings), follow_redirects=False) as test_client:
+        arm(test_client)
         yield test_client

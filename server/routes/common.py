@@ -1,5 +1,7 @@
 """What every route needs: sessions, the acting person, page rendering, htmx awareness."""
 
+# `current_actor` is re-exported: routes ask this module who is acting.
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -10,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.domain.actors import ANONYMOUS, Actor
+from server.sessions import current_actor
 from server.uow import UnitOfWork
 
 
@@ -25,11 +27,6 @@ def unit_of_work(request: Request) -> UnitOfWork:
     """One transaction on the app's database, publishing and enqueueing after its commit."""
     state = request.app.state
     return UnitOfWork(state.sessionmaker, state.hub, state.jobs)
-
-
-def current_actor(request: Request) -> Actor:
-    """The acting person; everyone is anonymous until sign-in exists (the identity issue)."""
-    return ANONYMOUS
 
 
 def is_htmx(request: Request) -> bool:
@@ -50,3 +47,14 @@ def local_path(value: str | None, fallback: str = "/") -> str:
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return fallback
     return value
+
+
+__all__ = [
+    "current_actor",
+    "htmx_target",
+    "is_htmx",
+    "local_path",
+    "read_session",
+    "render",
+    "unit_of_work",
+]

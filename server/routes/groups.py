@@ -46,7 +46,7 @@ async def join_group(request: Request) -> Response:
         async with unit_of_work(request) as uow:
             group = await groups.get_group(uow.session, request.path_params["slug"])
             member = await groups.join_group(
-                uow.session, current_actor(request), group, organisation_id
+                uow.session, await current_actor(request), group, organisation_id
             )
             group = await groups.get_group(uow.session, group.slug)
             joined = member.organisation

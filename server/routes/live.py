@@ -45,7 +45,7 @@ async def live(request: Request) -> Response:
     after = _after(request)
     async with read_session(request) as session:
         channels = await live_channels.authorize_channels(
-            session, current_actor(request), request.query_params.getlist("channel")
+            session, await current_actor(request), request.query_params.getlist("channel")
         )
     hub = request.app.state.hub
     locale = request.state.locale

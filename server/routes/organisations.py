@@ -65,7 +65,7 @@ async def create_organisation(request: Request) -> Response:
     try:
         async with unit_of_work(request) as uow:
             organisation = await organisations.add_organisation(
-                uow.session, current_actor(request), values, field_slugs
+                uow.session, await current_actor(request), values, field_slugs
             )
     except Invalid as exc:
         async with read_session(request) as session:

@@ -16,6 +16,7 @@ import httpx
 from markupsafe import escape
 
 from server.settings import Settings
+from tests.csrf import arm_async
 from tests.live.sse import SSEEvent, select_options, sse_connect_url
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ async def group_page(http: httpx.AsyncClient) -> GroupPage:
 
 
 async def join(http: httpx.AsyncClient, organisation_id: int) -> None:
+    if "X-CSRF-Token" not in http.headers:
+        await arm_async(http, GROUP_PAGE)
     response = await http.post(
         f"{GROUP_PAGE}/members", data={"organisation_id": str(organisation_id)}
     )

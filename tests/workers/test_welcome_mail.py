@@ -22,6 +22,7 @@ from server.db import create_engine, create_sessionmaker
 from server.models import GroupMember, Organisation, WorkingGroup
 from server.settings import Settings
 from tests.conftest import free_port
+from tests.csrf import arm
 from workers.jobs import send_welcome_mail
 
 
@@ -87,6 +88,7 @@ async def test_joining_enqueues_one_welcome_mail_after_commit(
 
     def join() -> None:
         with TestClient(create_app(settings), follow_redirects=False) as client:
+            arm(client)
             response = client.post(
                 "/groups/ag-unterkunft/members", data={"organisation_id": str(organisation_id)}
             )
