@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from server import i18n
 from server.domain.errors import (
@@ -16,13 +18,16 @@ from server.domain.errors import (
     NotAllowed,
     NotFound,
 )
-from server.routes.common import is_htmx, render
+from server.domain.rights import SignInRequired
+from server.routes.common import is_htmx, local_path, render
 
 STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, Invalid: 422}
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    if isinstance(exc, SignInRequired):
+        return _sign_in_first(request, exc)
     status = STATUS.get(type(exc), 400)
     return _error_page(request, status, exc.message, getattr(exc, "errors", {}))
 
@@ -46,6 +51,23 @@ def _error_page(
         return PlainTextResponse(text, status_code=status)
     name = "errors/_error.html" if is_htmx(request) else "errors/error.html"
     return render(request, name, status_code=status, status=status, message=message, errors=errors)
+
+
+def _sign_in_first(request: Request, exc: SignInRequired) -> Response:
+    """Pages send a visitor to the sign-in, and back afterwards; streams just say 401."""
+    if request.url.path.startswith(("/live", "/static")):
+        return PlainTextResponse(i18n.gettext(exc.message), status_code=401)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    back = here if request.method == "GET" else request.headers.get("hx-current-url", "/")
+    target = "/login?" + urlencode({"next": local_path(_path_of(back))})
+    if is_htmx(request):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 EXCEPTION_HANDLERS = {DomainError: domain_error, HTTPException: http_error}

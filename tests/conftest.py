@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import ROOT, Settings, load_settings
-from tests.csrf import arm
+from tests.sessions import sign_in
 
 BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 BASE_REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -135,10 +135,11 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    """The app in-process, with its lifespan (database, Redis, live hub) running."""
+def client(settings: Settings, admin_id: int) -> Iterator[TestClient]:
+    """The app in-process with its lifespan (database, Redis, live hub) running, on a database
+    that holds nothing but one alliance admin, who is signed in."""
     with TestClient(create_app(settings), follow_redirects=False) as test_client:
-        arm(test_client)
+        sign_in(test_client, settings.SECRET_KEY, admin_id)
         yield test_client
 
 
@@ -255,8 +256,43 @@ def demo_settings(demo_database: str, settings: Settings) -> Settings:
     return settings
 
 
+DEMO_ADMIN = "petra.neumann@engagement-stiftung.example"
+
+
 @pytest.fixture
-def demo_client(demo_settings: Settings) -> Iterator[TestClient]:
+async def demo_people(demo_database: str) -> dict[str, int]:
+    """E-mail address -> id of every demo person."""
+    connection = await asyncpg.connect(demo_database)
+    try:
+        rows = await connection.fetch("SELECT email, id FROM persons")
+    finally:
+        await connection.close()
+    return {row["email"]: row["id"] for row in rows}
+
+
+@pytest.fixture
+def demo_client(demo_settings: Settings, demo_people: dict[str, int]) -> Iterator[TestClient]:
+    """The app on the demo data, signed in as the demo alliance admin."""
     with TestClient(create_app(demo_settings), follow_redirects=False) as test_client:
-        arm(test_client)
+        sign_in(test_client, demo_settings.SECRET_KEY, demo_people[DEMO_ADMIN])
         yield test_client
+
+
+@pytest.fixture
+async def admin_id(database_url: str) -> int:
+    """An alliance admin (of an organisation of their own) in the otherwise empty database."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        organisation = await connection.fetchval(
+            "INSERT INTO organisations (name, kind, federal_level) "
+            "VALUES ('Bündnisbüro', 'other', 'bund') RETURNING id"
+        )
+        return int(
+            await connection.fetchval(
+                "INSERT INTO persons (organisation_id, name, email, is_alliance_admin) "
+                "VALUES ($1, 'Ada Admin', 'ada@buendnis.example', true) RETURNING id",
+                organisation,
+            )
+        )
+    finally:
+        await connection.close()

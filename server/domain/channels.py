@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain import rights
 from server.domain.actors import Actor
 from server.domain.errors import N_, Invalid, Message, NotFound
 from server.models import WorkingGroup
@@ -28,9 +29,9 @@ async def authorize_channels(
 ) -> list[str]:
     """The channels the actor may follow; refuses unknown or malformed ones.
 
-    Working groups are visible to everyone until sign-in exists (the identity issue narrows
-    this to members of the alliance).
+    A group's channel carries what its page shows: whoever may see the group (see `rights`).
     """
+    rights.require_member(actor)
     if not channels or len(channels) > MAX_CHANNELS:
         raise Invalid({"channel": Message(N_("Please name between 1 and 16 live channels."))})
     group_ids: set[int] = set()

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from server.domain import rights
 from server.domain.actors import Actor
 from server.domain.errors import N_, Invalid, Message, NotFound
 from server.models import (
@@ -37,8 +38,9 @@ async def list_fields(session: AsyncSession) -> list[FieldOfAction]:
     return list(await session.scalars(select(FieldOfAction).order_by(FieldOfAction.position)))
 
 
-async def overview(session: AsyncSession) -> list[FieldOverview]:
+async def overview(session: AsyncSession, actor: Actor) -> list[FieldOverview]:
     """Every field of action with its working groups and how many organisations are in each."""
+    rights.require_member(actor)
     rows = await session.execute(
         select(GroupMember.group_id, func.count()).group_by(GroupMember.group_id)
     )
@@ -57,7 +59,12 @@ async def overview(session: AsyncSession) -> list[FieldOverview]:
     ]
 
 
-async def get_group(session: AsyncSession, slug: str) -> WorkingGroup:
+async def get_group(session: AsyncSession, actor: Actor, slug: str) -> WorkingGroup:
+    rights.require_member(actor)
+    return await _load_group(session, slug)
+
+
+async def _load_group(session: AsyncSession, slug: str) -> WorkingGroup:
     group = await session.scalar(
         select(WorkingGroup)
         .where(WorkingGroup.slug == slug)
@@ -77,7 +84,7 @@ async def get_group_by_id(session: AsyncSession, group_id: int) -> WorkingGroup:
     slug = await session.scalar(select(WorkingGroup.slug).where(WorkingGroup.id == group_id))
     if slug is None:
         raise NotFound()
-    return await get_group(session, slug)
+    return await _load_group(session, slug)
 
 
 async def groups_of(session: AsyncSession, organisation_id: int) -> list[WorkingGroup]:
@@ -91,28 +98,31 @@ async def groups_of(session: AsyncSession, organisation_id: int) -> list[Working
     return list(result)
 
 
-async def organisations_outside(session: AsyncSession, group: WorkingGroup) -> list[Organisation]:
-    """Member organisations that could still join the group."""
+async def joinable_organisations(
+    session: AsyncSession, actor: Actor, group: WorkingGroup
+) -> list[Organisation]:
+    """Member organisations outside the group that the actor may add to it."""
+    if actor.is_anonymous:
+        return []
     inside = select(GroupMember.organisation_id).where(GroupMember.group_id == group.id)
-    result = await session.scalars(
-        select(Organisation)
-        .where(Organisation.status == OrganisationStatus.member, Organisation.id.not_in(inside))
-        .order_by(Organisation.name)
+    query = select(Organisation).where(
+        Organisation.status == OrganisationStatus.member, Organisation.id.not_in(inside)
     )
-    return list(result)
+    if not rights.may_add_any_organisation_to(actor, group.id):
+        query = query.where(Organisation.id == actor.organisation_id)
+    return list(await session.scalars(query.order_by(Organisation.name)))
 
 
 async def join_group(
     session: AsyncSession, actor: Actor, group: WorkingGroup, organisation_id: int | None
 ) -> GroupMember:
-    """Make an organisation a member of the working group.
-
-    Until sign-in exists (the identity issue) anyone may add a member organisation; only
-    organisations with member status can join, and each only once.
-    """
+    """Make an organisation a member of the working group: only organisations with member
+    status can join, each only once, and only by someone who may add it (see `rights`)."""
+    rights.require_member(actor)
     organisation = await session.get(Organisation, organisation_id) if organisation_id else None
     if organisation is None or organisation.status != OrganisationStatus.member:
         raise Invalid({"organisation_id": Message(N_("Please choose a member organisation."))})
+    rights.require_may_add_to_group(actor, group.id, organisation.id)
     existing = await session.get(GroupMember, (group.id, organisation.id))
     if existing is not None:
         raise Invalid(

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.domain import validation
+from server.domain import rights, validation
 from server.domain.actors import Actor
 from server.domain.errors import N_, Invalid, Message, NotFound
 from server.models import (
@@ -61,9 +61,10 @@ class DirectoryFilter:
 
 
 async def list_organisations(
-    session: AsyncSession, directory: DirectoryFilter = DirectoryFilter()
+    session: AsyncSession, actor: Actor, directory: DirectoryFilter = DirectoryFilter()
 ) -> list[Organisation]:
     """Member organisations matching the filter; with a search, the best matches first."""
+    rights.require_member(actor)
     query = (
         select(Organisation)
         .where(Organisation.status == OrganisationStatus.member)
@@ -113,7 +114,10 @@ async def list_regions(session: AsyncSession) -> list[str]:
     return list(result)
 
 
-async def get_organisation(session: AsyncSession, organisation_id: int) -> Organisation:
+async def get_organisation(
+    session: AsyncSession, actor: Actor, organisation_id: int
+) -> Organisation:
+    rights.require_member(actor)
     organisation = await session.get(
         Organisation, organisation_id, options=[selectinload(Organisation.fields)]
     )
@@ -126,6 +130,7 @@ async def add_organisation(
     session: AsyncSession, actor: Actor, form: dict[str, str], field_slugs: list[str]
 ) -> Organisation:
     """Add a member organisation; every field is checked before anything is written."""
+    rights.require_alliance_admin(actor)
     errors = validation.Errors()
     name = validation.text(errors, "name", form.get("name"), max_length=NAME_MAX, required=True)
     kind = validation.choice(errors, "kind", form.get("kind"), OrganisationKind)

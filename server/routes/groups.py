@@ -21,11 +21,12 @@ from server.templating import render_per_locale
 
 
 async def show_group(request: Request) -> Response:
+    actor = await current_actor(request)
     async with read_session(request) as session:
         # Read the event position first: anything committed after it is replayed live.
         after = await latest_event_id(session)
-        group = await groups.get_group(session, request.path_params["slug"])
-        candidates = await groups.organisations_outside(session, group)
+        group = await groups.get_group(session, actor, request.path_params["slug"])
+        candidates = await groups.joinable_organisations(session, actor, group)
     return render(
         request,
         "groups/show.html",
@@ -42,13 +43,12 @@ async def join_group(request: Request) -> Response:
     raw_id = str(form.get("organisation_id") or "")
     organisation_id = int(raw_id) if raw_id.isdigit() else None
     templates = request.app.state.templates
+    actor = await current_actor(request)
     try:
         async with unit_of_work(request) as uow:
-            group = await groups.get_group(uow.session, request.path_params["slug"])
-            member = await groups.join_group(
-                uow.session, await current_actor(request), group, organisation_id
-            )
-            group = await groups.get_group(uow.session, group.slug)
+            group = await groups.get_group(uow.session, actor, request.path_params["slug"])
+            member = await groups.join_group(uow.session, actor, group, organisation_id)
+            group = await groups.get_group(uow.session, actor, group.slug)
             joined = member.organisation
             await uow.emit(
                 channels.group_channel(group.id),
@@ -65,8 +65,8 @@ async def join_group(request: Request) -> Response:
             )
     except Invalid as exc:
         async with read_session(request) as session:
-            group = await groups.get_group(session, request.path_params["slug"])
-            candidates = await groups.organisations_outside(session, group)
+            group = await groups.get_group(session, actor, request.path_params["slug"])
+            candidates = await groups.joinable_organisations(session, actor, group)
         name = "groups/_join_form.html" if is_htmx(request) else "groups/show.html"
         return render(
             request,
@@ -81,7 +81,7 @@ async def join_group(request: Request) -> Response:
     if not is_htmx(request):
         return RedirectResponse(str(request.url_for("group", slug=group.slug)), status_code=303)
     async with read_session(request) as session:
-        candidates = await groups.organisations_outside(session, group)
+        candidates = await groups.joinable_organisations(session, actor, group)
     return render(
         request,
         "groups/_join_form.html",

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.domain import groups, organisations
+from server.domain import groups, organisations, rights
 from server.domain.errors import Invalid
 from server.routes.common import (
     current_actor,
@@ -19,12 +19,14 @@ from server.routes.common import (
 
 async def directory(request: Request) -> Response:
     params = dict(request.query_params)
+    actor = await current_actor(request)
     async with read_session(request) as session:
         fields = await groups.list_fields(session)
         regions = await organisations.list_regions(session)
         try:
             directory_filter = organisations.DirectoryFilter.parse(params)
         except Invalid as exc:
+            await organisations.list_organisations(session, actor)  # rights before errors
             return render(
                 request,
                 "organisations/index.html",
@@ -35,7 +37,7 @@ async def directory(request: Request) -> Response:
                 errors=exc.errors,
                 organisations=[],
             )
-        found = await organisations.list_organisations(session, directory_filter)
+        found = await organisations.list_organisations(session, actor, directory_filter)
     name = (
         "organisations/_results.html"
         if htmx_target(request) == "organisation-results"
@@ -53,6 +55,7 @@ async def directory(request: Request) -> Response:
 
 
 async def new_organisation(request: Request) -> Response:
+    rights.require_alliance_admin(await current_actor(request))
     async with read_session(request) as session:
         fields = await groups.list_fields(session)
     return render(request, "organisations/new.html", fields=fields, form={}, errors={})
@@ -85,7 +88,7 @@ async def create_organisation(request: Request) -> Response:
 async def show_organisation(request: Request) -> Response:
     async with read_session(request) as session:
         organisation = await organisations.get_organisation(
-            session, request.path_params["organisation_id"]
+            session, await current_actor(request), request.path_params["organisation_id"]
         )
         memberships = await groups.groups_of(session, organisation.id)
     return render(

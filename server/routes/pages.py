@@ -9,12 +9,13 @@ from starlette.routing import Route
 from server import i18n
 from server.domain import groups
 from server.middleware import LOCALE_COOKIE
-from server.routes.common import local_path, read_session, render
+from server.routes.common import current_actor, local_path, read_session, render
 
 
 async def home(request: Request) -> Response:
+    actor = await current_actor(request)
     async with read_session(request) as session:
-        fields = await groups.overview(session)
+        fields = await groups.overview(session, actor)
     return render(request, "home.html", fields=fields)
 
 

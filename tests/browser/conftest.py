@@ -21,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from server import i18n
+from server.sessions import SESSION_COOKIE
 from server.settings import ROOT, Settings, load_settings
 from tests.conftest import BASE_DATABASE_URL, BASE_REDIS_URL, TEST_REDIS_DB, Servers
+from tests.sessions import signed_in_cookie
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,6 +59,10 @@ async def browser() -> AsyncIterator[Browser]:
             await chromium.close()
 
 
+# The demo loader creates the alliance admin first (checked in tests/http/test_pages.py).
+DEMO_ADMIN_ID = 1
+
+
 @pytest.fixture
 async def new_context(browser: Browser) -> AsyncIterator[ContextFactory]:
     """Opens browser contexts (each like a browser of its own: cookies, connections) reading
@@ -64,9 +70,15 @@ async def new_context(browser: Browser) -> AsyncIterator[ContextFactory]:
     only so that axe-core can be injected; the app's own scripts never need that."""
     contexts: list[BrowserContext] = []
 
-    async def open_context(**options: Any) -> BrowserContext:
+    async def open_context(signed_in: bool = True, **options: Any) -> BrowserContext:
+        """A context signed in as the demo alliance admin unless `signed_in=False`."""
         context = await browser.new_context(locale="de-DE", bypass_csp=True, **options)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
+        if signed_in:
+            cookie, _ = signed_in_cookie("test-secret-key", DEMO_ADMIN_ID)
+            await context.add_cookies(
+                [{"name": SESSION_COOKIE, "value": cookie, "domain": "127.0.0.1", "path": "/"}]
+            )
         contexts.append(context)
         return context
 

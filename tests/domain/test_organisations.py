@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain import organisations
-from server.domain.actors import ANONYMOUS
 from server.domain.errors import Invalid
 from server.domain.organisations import DirectoryFilter
 from server.models import FederalLevel, Organisation, OrganisationKind, OrganisationStatus
 from tests import factories
+from tests.actors import ADMIN
 
 VALID = {
     "name": "Sprachcafé Connewitz e. V.",
@@ -29,8 +29,8 @@ async def _count(session: AsyncSession) -> int:
 
 async def test_add_organisation_saves_every_field(session: AsyncSession) -> None:
     field = await factories.field_of_action(session)
-    added = await organisations.add_organisation(session, ANONYMOUS, VALID, [field.slug])
-    stored = await organisations.get_organisation(session, added.id)
+    added = await organisations.add_organisation(session, ADMIN, VALID, [field.slug])
+    stored = await organisations.get_organisation(session, ADMIN, added.id)
     assert stored.name == "Sprachcafé Connewitz e. V."
     assert stored.kind is OrganisationKind.association
     assert stored.federal_level is FederalLevel.kommune
@@ -42,7 +42,7 @@ async def test_add_organisation_trims_text_and_drops_control_characters(
     session: AsyncSession,
 ) -> None:
     form = {**VALID, "name": "  Tafel\x00 Nord \x07 ", "region": " Halle "}
-    added = await organisations.add_organisation(session, ANONYMOUS, form, [])
+    added = await organisations.add_organisation(session, ADMIN, form, [])
     assert (added.name, added.region) == ("Tafel Nord", "Halle")
 
 
@@ -72,30 +72,30 @@ async def test_bad_input_is_refused_and_nothing_is_saved(
 ) -> None:
     before = await _count(session)
     with pytest.raises(Invalid) as refused:
-        await organisations.add_organisation(session, ANONYMOUS, {**VALID, **form}, [])
+        await organisations.add_organisation(session, ADMIN, {**VALID, **form}, [])
     assert refused.value.errors[field].id == message
     assert await _count(session) == before
 
 
 async def test_too_long_names_say_the_limit(session: AsyncSession) -> None:
     with pytest.raises(Invalid) as refused:
-        await organisations.add_organisation(session, ANONYMOUS, {**VALID, "name": "x" * 201}, [])
+        await organisations.add_organisation(session, ADMIN, {**VALID, "name": "x" * 201}, [])
     assert str(refused.value.errors["name"]) == "This is too long: at most 200 characters."
 
 
 async def test_all_errors_are_reported_at_once(session: AsyncSession) -> None:
     with pytest.raises(Invalid) as refused:
         await organisations.add_organisation(
-            session, ANONYMOUS, {"name": "", "kind": "x", "federal_level": "y"}, ["nope"]
+            session, ADMIN, {"name": "", "kind": "x", "federal_level": "y"}, ["nope"]
         )
     assert set(refused.value.errors) == {"name", "kind", "federal_level", "fields"}
 
 
 async def test_duplicate_names_are_refused_case_insensitively(session: AsyncSession) -> None:
-    await organisations.add_organisation(session, ANONYMOUS, VALID, [])
+    await organisations.add_organisation(session, ADMIN, VALID, [])
     with pytest.raises(Invalid) as refused:
         await organisations.add_organisation(
-            session, ANONYMOUS, {**VALID, "name": VALID["name"].upper()}, []
+            session, ADMIN, {**VALID, "name": VALID["name"].upper()}, []
         )
     assert refused.value.errors["name"].id.startswith("An organisation with this name")
     assert await _count(session) == 1
@@ -103,7 +103,7 @@ async def test_duplicate_names_are_refused_case_insensitively(session: AsyncSess
 
 async def test_markup_in_a_name_is_stored_as_plain_text(session: AsyncSession) -> None:
     form = {**VALID, "name": "<script>alert(1)</script> Hilfe"}
-    added = await organisations.add_organisation(session, ANONYMOUS, form, [])
+    added = await organisations.add_organisation(session, ADMIN, form, [])
     assert added.name == "<script>alert(1)</script> Hilfe"
 
 
@@ -127,6 +127,7 @@ async def test_directory_filters_combine(session: AsyncSession) -> None:
     )
     found = await organisations.list_organisations(
         session,
+        ADMIN,
         DirectoryFilter(
             kind=OrganisationKind.foundation,
             federal_level=FederalLevel.land,
@@ -142,8 +143,10 @@ async def test_full_text_search_uses_german_stemming_and_prefixes(session: Async
         session, name="Notunterkünfte Halle", description="Wir vermitteln Wohnungen an Familien."
     )
     await factories.organisation(session, name="Kleiderkammer Süd", description="Kleidung")
-    by_stem = await organisations.list_organisations(session, DirectoryFilter(q="Wohnung"))
-    by_prefix = await organisations.list_organisations(session, DirectoryFilter(q="notunter"))
+    by_stem = await organisations.list_organisations(session, ADMIN, DirectoryFilter(q="Wohnung"))
+    by_prefix = await organisations.list_organisations(
+        session, ADMIN, DirectoryFilter(q="notunter")
+    )
     assert [o.id for o in by_stem] == [shelter.id]
     assert [o.id for o in by_prefix] == [shelter.id]
 
@@ -151,7 +154,7 @@ async def test_full_text_search_uses_german_stemming_and_prefixes(session: Async
 async def test_search_with_query_syntax_characters_is_harmless(session: AsyncSession) -> None:
     await factories.organisation(session, name="Hilfe & Co")
     for query in ["&", "a:*|!b", "'\"", "(", "100%", "_"]:
-        await organisations.list_organisations(session, DirectoryFilter(q=query))
+        await organisations.list_organisations(session, ADMIN, DirectoryFilter(q=query))
 
 
 def test_directory_filter_refuses_unknown_values() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from server.app import create_app
+from server.settings import Settings
 from tests.text import german
 
 
@@ -47,9 +49,9 @@ def test_unknown_language_changes_nothing(client: TestClient) -> None:
 
 
 def test_a_malformed_cookie_header_falls_back_to_german(client: TestClient) -> None:
-    response = client.get("/", headers={"cookie": 'kp_lang="en; broken=\\x'})
-    assert response.status_code == 200
-    assert 'lang="de"' in response.text or 'lang="en"' in response.text
+    response = client.get("/gibt-es-nicht", headers={"cookie": 'kp_lang="en; broken=\\x'})
+    assert response.status_code == 404
+    assert 'lang="de"' in response.text
 
 
 def test_unknown_page_is_a_404_page_in_german(client: TestClient) -> None:
@@ -57,3 +59,24 @@ def test_unknown_page_is_a_404_page_in_german(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.template.name == "errors/error.html"  # type: ignore[attr-defined]
     assert german("This page or item does not exist (any more).") in response.text
+
+
+def test_the_demo_alliance_admin_is_the_first_person(demo_people: dict[str, int]) -> None:
+    # The browser tests sign in as person 1 and rely on this.
+    assert demo_people["petra.neumann@engagement-stiftung.example"] == 1
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(demo_settings: Settings) -> None:
+    with TestClient(create_app(demo_settings), follow_redirects=False) as anonymous:
+        for path in [
+            "/",
+            "/organisations?kind=company",
+            "/groups/ag-unterkunft",
+            "/organisations/1",
+            "/organisations/new",
+        ]:
+            response = anonymous.get(path)
+            assert response.status_code == 303, path
+            assert response.headers["location"].startswith("/login?next="), path
+        assert anonymous.get("/live", params={"channel": "group:1"}).status_code == 401
+        assert anonymous.get("/healthz").status_code == 200

@@ -10,7 +10,6 @@ from server.app import create_app
 from server.security import CONTENT_SECURITY_POLICY
 from server.sessions import SESSION_COOKIE
 from server.settings import Settings
-from tests.csrf import token_in
 from tests.text import german
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -34,37 +33,37 @@ def test_there_are_unsafe_routes_to_check(demo_client: TestClient) -> None:
 
 @pytest.mark.parametrize("token", [None, "", "wrong-token-" + "x" * 40])
 def test_every_unsafe_route_refuses_a_missing_or_wrong_token(
-    demo_settings: Settings, token: str | None
+    demo_client: TestClient, token: str | None
 ) -> None:
-    with TestClient(create_app(demo_settings), follow_redirects=False) as client:
-        real = token_in(client.get("/").text)
-        for method, path in _unsafe_routes(client):
-            data = {
-                "name": "Neu e. V.",
-                "kind": "association",
-                "federal_level": "none",
-                "organisation_id": "11",
-            }
-            if token is not None:
-                data["csrf_token"] = token
-            response = client.request(method, path, data=data)
-            assert response.status_code == 403, (method, path)
-            assert (
-                german(
-                    "This form has expired or did not come from Knotenpunkt. Please reload the "
-                    "page and try again: nothing was changed."
-                )
-                in response.text
+    client = demo_client
+    real = client.headers.pop("X-CSRF-Token")
+    for method, path in _unsafe_routes(client):
+        data = {
+            "name": "Neu e. V.",
+            "kind": "association",
+            "federal_level": "none",
+            "organisation_id": "11",
+        }
+        if token is not None:
+            data["csrf_token"] = token
+        response = client.request(method, path, data=data)
+        assert response.status_code == 403, (method, path)
+        assert (
+            german(
+                "This form has expired or did not come from Knotenpunkt. Please reload the "
+                "page and try again: nothing was changed."
             )
-        # nothing was changed: the organisation is not in the group, no "Neu e. V." exists
-        assert "Neu e. V." not in client.get("/organisations").text
-        group = client.get("/groups/ag-unterkunft").text
-        assert "Elbe Logistik GmbH</a>" not in group
-        # the real token works, as a form field or as htmx's header
-        ok = client.post(
-            "/groups/ag-unterkunft/members", data={"organisation_id": "11", "csrf_token": real}
+            in response.text
         )
-        assert ok.status_code == 303
+    # nothing was changed: the organisation is not in the group, no "Neu e. V." exists
+    assert "Neu e. V." not in client.get("/organisations").text
+    group = client.get("/groups/ag-unterkunft").text
+    assert "Elbe Logistik GmbH</a>" not in group
+    # the real token works, as a form field or as htmx's header
+    ok = client.post(
+        "/groups/ag-unterkunft/members", data={"organisation_id": "11", "csrf_token": real}
+    )
+    assert ok.status_code == 303
 
 
 def test_a_token_of_another_session_is_refused(client: TestClient) -> None:

@@ -184,7 +184,8 @@ class StalledClient:
     """A raw HTTP client that reads the response head of a live stream and then stops reading,
     with a receive buffer as small as the kernel allows, like a frozen browser tab."""
 
-    def __init__(self, base_url: str, path: str) -> None:
+    def __init__(self, base_url: str, path: str, cookie: str = "") -> None:
+        self._cookie = f"Cookie: {cookie}\r\n" if cookie else ""
         parts = urlsplit(base_url)
         assert parts.hostname is not None and parts.port is not None
         self._address = (parts.hostname, parts.port)
@@ -202,6 +203,7 @@ class StalledClient:
         host = f"{self._address[0]}:{self._address[1]}"
         sock.sendall(
             f"GET {self._path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n"
+            f"{self._cookie}"
             "Cache-Control: no-cache\r\n\r\n".encode()
         )
         while b"\r\n\r\n" not in self._buffer:

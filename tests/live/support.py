@@ -15,9 +15,11 @@ import asyncpg
 import httpx
 from markupsafe import escape
 
+from server.sessions import SESSION_COOKIE
 from server.settings import Settings
 from tests.csrf import arm_async
 from tests.live.sse import SSEEvent, select_options, sse_connect_url
+from tests.sessions import sign_in, signed_in_cookie
 
 if TYPE_CHECKING:
     from tests.conftest import Servers
@@ -54,12 +56,36 @@ async def group_id(settings: Settings, slug: str = SLUG) -> int:
     return value
 
 
+_ADMINS: dict[str, int] = {}  # database URL -> id of its demo alliance admin
+
+
 async def start(servers: Servers, count: int, **overrides: str) -> list[str]:
     """Start app processes side by side (each waits for its own health check)."""
+    connection = await asyncpg.connect(servers.settings.DATABASE_URL)
+    try:
+        admin = await connection.fetchval(
+            "SELECT id FROM persons WHERE is_alliance_admin ORDER BY id LIMIT 1"
+        )
+    finally:
+        await connection.close()
+    if admin is not None:
+        _ADMINS[servers.settings.DATABASE_URL] = admin
     bases = await asyncio.gather(
         *(asyncio.to_thread(servers.start, **overrides) for _ in range(count))
     )
     return list(bases)
+
+
+def admin_http(settings: Settings, base: str) -> httpx.AsyncClient:
+    """An HTTP client of the app signed in as the demo alliance admin."""
+    client = httpx.AsyncClient(base_url=base, timeout=10)
+    sign_in(client, settings.SECRET_KEY, _ADMINS[settings.DATABASE_URL])
+    return client
+
+
+def admin_cookie(settings: Settings) -> str:
+    cookie, _ = signed_in_cookie(settings.SECRET_KEY, _ADMINS[settings.DATABASE_URL])
+    return f"{SESSION_COOKIE}={cookie}"
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import asyncpg
-import httpx
 
 from server.settings import Settings
 from tests.live.sse import SSEStream, StalledClient, parse
-from tests.live.support import SLUG, group_page, join, outbox, start
+from tests.live.support import SLUG, admin_cookie, admin_http, group_page, join, outbox, start
 
 if TYPE_CHECKING:
     from tests.conftest import Servers
@@ -81,10 +80,10 @@ async def test_a_stalled_client_is_dropped_while_a_reading_one_gets_every_event(
     await make_the_group_large(settings)
     target = bytes_to_stream()
     (base,) = await start(servers, 1, LIVE_QUEUE_SIZE=str(QUEUE_SIZE))
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with admin_http(settings, base) as http:
         page = await group_page(http)
         assert len(page.candidates) >= MAX_JOINS
-        stalled = StalledClient(base, page.live_url)
+        stalled = StalledClient(base, page.live_url, admin_cookie(settings))
         try:
             assert await asyncio.to_thread(stalled.open) == "HTTP/1.1 200 OK"
             async with SSEStream(http, page.live_url) as reader:

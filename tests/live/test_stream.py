@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import asyncpg
-import httpx
 
 from server.domain.events import REPLAY_LIMIT
 from server.settings import Settings
 from tests.live.sse import SSEStream
 from tests.live.support import (
     DEMO_MEMBERS,
+    admin_http,
     announcement,
     assert_members_event,
     group_id,
@@ -32,8 +32,8 @@ async def test_join_on_one_process_is_streamed_to_a_subscriber_of_another(
     base_a, base_b = await start(servers, 2)
     group = await group_id(settings)
     async with (
-        httpx.AsyncClient(base_url=base_a, timeout=10) as process_a,
-        httpx.AsyncClient(base_url=base_b, timeout=10) as process_b,
+        admin_http(settings, base_a) as process_a,
+        admin_http(settings, base_b) as process_b,
     ):
         page = await group_page(process_b)
         assert page.channels == [f"group:{group}"]
@@ -65,7 +65,7 @@ async def test_reconnect_with_last_event_id_replays_exactly_the_missed_events(
 ) -> None:
     (base,) = await start(servers, 1)
     group = await group_id(settings)
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with admin_http(settings, base) as http:
         page = await group_page(http)
         organisations = page.candidates
         assert len(organisations) >= 5
@@ -101,7 +101,7 @@ async def test_after_positions_a_fresh_page_and_last_event_id_wins_over_it(
     demo_database: str, settings: Settings, servers: Servers
 ) -> None:
     (base,) = await start(servers, 1)
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with admin_http(settings, base) as http:
         old_page = await group_page(http)
         assert old_page.after == 0
         for organisation_id, _ in old_page.candidates[:3]:
@@ -156,7 +156,7 @@ async def test_a_replay_longer_than_one_batch_is_sent_in_full(
     assert len(rows) == count
     (base,) = await start(servers, 1)
     async with (
-        httpx.AsyncClient(base_url=base, timeout=10) as http,
+        admin_http(settings, base) as http,
         SSEStream(http, f"/live?channel=group:{group}&after=0") as stream,
     ):
         replayed = await stream.take(count)

@@ -21,8 +21,8 @@ from server.app import create_app
 from server.db import create_engine, create_sessionmaker
 from server.models import GroupMember, Organisation, WorkingGroup
 from server.settings import Settings
-from tests.conftest import free_port
-from tests.csrf import arm
+from tests.conftest import DEMO_ADMIN, free_port
+from tests.sessions import sign_in
 from workers.jobs import send_welcome_mail
 
 
@@ -80,7 +80,7 @@ async def _run_worker(settings: Settings, engine: AsyncEngine) -> Worker:
 
 
 async def test_joining_enqueues_one_welcome_mail_after_commit(
-    demo_settings: Settings, engine: AsyncEngine, smtp: Any
+    demo_settings: Settings, demo_people: dict[str, int], engine: AsyncEngine, smtp: Any
 ) -> None:
     controller, inbox = smtp
     settings = dataclasses.replace(demo_settings, SMTP_PORT=str(controller.port))
@@ -88,7 +88,7 @@ async def test_joining_enqueues_one_welcome_mail_after_commit(
 
     def join() -> None:
         with TestClient(create_app(settings), follow_redirects=False) as client:
-            arm(client)
+            sign_in(client, settings.SECRET_KEY, demo_people[DEMO_ADMIN])
             response = client.post(
                 "/groups/ag-unterkunft/members", data={"organisation_id": str(organisation_id)}
             )

@@ -1,0 +1,43 @@
+"""Who may do what. Every rule lives here, so routes, live subscriptions and jobs obey the same.
+
+- Nobody anonymous sees anything of the alliance but the sign-in and the health check.
+- Every signed-in person of a member organisation sees the fields of action, the working
+  groups with their live pages, and the organisation directory.
+- A person may add their own organisation to a working group; the group's moderators and the
+  alliance admins may add any member organisation.
+- Only alliance admins add organisations directly (others come in through a join request).
+"""
+
+from __future__ import annotations
+
+from server.domain.actors import Actor
+from server.domain.errors import N_, NotAllowed
+
+
+class SignInRequired(NotAllowed):
+    message = N_("Please sign in first.")
+
+
+def require_member(actor: Actor) -> None:
+    if actor.is_anonymous:
+        raise SignInRequired()
+
+
+def require_alliance_admin(actor: Actor) -> None:
+    require_member(actor)
+    if not actor.is_alliance_admin:
+        raise NotAllowed(N_("Only alliance admins may do this."))
+
+
+def may_add_any_organisation_to(actor: Actor, group_id: int) -> bool:
+    return actor.is_alliance_admin or actor.moderates(group_id)
+
+
+def require_may_add_to_group(actor: Actor, group_id: int, organisation_id: int) -> None:
+    require_member(actor)
+    if organisation_id != actor.organisation_id and not may_add_any_organisation_to(
+        actor, group_id
+    ):
+        raise NotAllowed(
+            N_("You may add your own organisation; the group's moderators may add others.")
+        )
