@@ -168,6 +168,23 @@ stop_all() {
   for (( i=${#STOP_COMMANDS[@]}-1; i>=0; i-- )); do eval "${STOP_COMMANDS[$i]}" || true; done
 }
 
+start_demo_identity_provider() {
+  # $1: folder, $2: port. Starts oidc-provider-mock on loopback with the demo persons, writes
+  # $1/providers.toml registering it for the demo organisations, exports IDENTITY_PROVIDERS_FILE.
+  local dir="$1" port="$2" issuer="http://127.0.0.1:$2" users=()
+  export IDENTITY_PROVIDERS_FILE="$dir/providers.toml"
+  (cd "$ROOT" && "$PY" -m server.demo --providers-file "$IDENTITY_PROVIDERS_FILE" --issuer "$issuer")
+  mapfile -t users < <(cd "$ROOT" && "$PY" -m server.demo --mock-users)
+  if "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+      "$issuer/.well-known/openid-configuration" >/dev/null 2>&1; then
+    log "an identity provider already answers on $issuer: using it"
+    return
+  fi
+  log "demo identity provider (oidc-provider-mock) on $issuer (log: .state/run/oidc.log)"
+  "$PY" -m oidc_provider_mock --host 127.0.0.1 --port "$port" "${users[@]}" >>"$dir/oidc.log" 2>&1 &
+  STARTED_PIDS+=($!)
+}
+
 migrate() {
   log "applying migrations"
   (cd "$ROOT" && "$VENV/bin/alembic" upgrade head)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: set up what is missing, start PostgreSQL, Redis, a local mail sink, the worker
-# and the web server. Ctrl-C stops what this script started.
+# `make run`: set up what is missing, start PostgreSQL, Redis, a local mail sink, the demo
+# identity provider, the worker and the web server. Ctrl-C stops what this script started.
 source "$(dirname "$0")/lib.sh"
 
 PORT="${PORT:-8000}"
@@ -19,6 +19,12 @@ if [ -z "${SMTP_HOST:-}" ]; then
   log "mail sink on $SMTP_HOST:$SMTP_PORT: outgoing e-mail is written to .state/run/mail.log"
   "$PY" -m aiosmtpd -n -l "$SMTP_HOST:$SMTP_PORT" >>"$STATE/mail.log" 2>&1 &
   STARTED_PIDS+=($!)
+fi
+
+if [ -z "${IDENTITY_PROVIDERS_FILE:-}" ]; then
+  start_demo_identity_provider "$STATE" 15556
+else
+  log "using IDENTITY_PROVIDERS_FILE=$IDENTITY_PROVIDERS_FILE (no demo identity provider)"
 fi
 
 log "starting the worker (log: .state/run/worker.log)"

@@ -3,11 +3,14 @@ the job queue, templates and routes. Everything with a connection is built in th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -15,10 +18,11 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from server.db import create_engine, create_sessionmaker
+from server.domain import identity
 from server.errors import EXCEPTION_HANDLERS
 from server.live import Hub
 from server.live.backends import RedisBackend
-from server.middleware import LocaleMiddleware
+from server.middleware import ActorMiddleware, LocaleMiddleware
 from server.routes import routes
 from server.security import CSRFMiddleware, SecurityHeadersMiddleware
 from server.sessions import SESSION_COOKIE
@@ -47,6 +51,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.hub = hub
         app.state.jobs = jobs
         try:
+            if settings.IDENTITY_PROVIDERS_FILE:
+                await _register_identity_providers(
+                    app.state.sessionmaker, Path(settings.IDENTITY_PROVIDERS_FILE)
+                )
             yield
         finally:
             await hub.stop()
@@ -68,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 same_site="lax",
                 https_only=settings.secure_cookies,
             ),
+            Middleware(ActorMiddleware),
             Middleware(CSRFMiddleware, base_url=settings.BASE_URL),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -76,3 +85,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.templates = create_templates(app.url_path_for)
     return app
+
+
+async def _register_identity_providers(
+    sessionmaker: async_sessionmaker[AsyncSession], path: Path
+) -> None:
+    """Add or update the providers of IDENTITY_PROVIDERS_FILE; a bad file stops the start."""
+    try:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    except OSError as exc:
+        raise identity.ProviderFileError(f"IDENTITY_PROVIDERS_FILE {path}: {exc}") from exc
+    entries = identity.parse_providers(text, source=f"IDENTITY_PROVIDERS_FILE {path}")
+    async with sessionmaker() as session:
+        await identity.register_providers(session, entries)
+        await session.commit()

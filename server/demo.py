@@ -3,12 +3,19 @@
 Idempotent: rows are matched by their unique slug or name and only added when missing, so the
 command can run on every start. `--if-empty` loads nothing into a database that has
 organisations already.
+
+Demo persons sign in at the local mock identity provider that `make run` starts (DEMO_ISSUER):
+their subject is the local part of their e-mail address. `--providers-file PATH` writes the
+IDENTITY_PROVIDERS_FILE that registers that provider for the demo organisations in the
+database, and `--mock-users` prints the mock's `--user-claims` arguments for the demo persons.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -239,6 +246,68 @@ ADMIN = (
     "Stiftung für Engagement und Ehrenamt",
 )
 
+# Members without a special role: name, e-mail, organisation
+MEMBERS = [
+    ("Katrin Hoffmann", "k.hoffmann@leipzig.example", "Stadt Leipzig – Sozialamt"),
+    ("Tobias Richter", "tobias.richter@fh-dresden.example", "Flüchtlingshilfe Dresden e. V."),
+]
+
+# The mock identity provider `make run` starts; a demo person's subject is the local part of
+# their e-mail address, so typing `anna.becker` at the mock signs in as Anna Becker.
+DEMO_ISSUER = "http://127.0.0.1:15556"
+DEMO_CLIENT_ID = "knotenpunkt-demo"
+DEMO_CLIENT_SECRET = "demo-secret-not-for-production"
+
+
+def demo_persons() -> list[tuple[str, str, str]]:
+    """(name, e-mail, organisation) of every demo person."""
+    return [ADMIN, *(group[5] for group in GROUPS), *MEMBERS]
+
+
+def demo_email_domain(organisation: str) -> str | None:
+    """The e-mail domain of a demo organisation: that of its contact address or its persons."""
+    for name, _kind, _level, _region, _fields, contact, _description in ORGANISATIONS:
+        if name == organisation and contact:
+            return contact.rsplit("@", 1)[1]
+    for _name, email, person_organisation in demo_persons():
+        if person_organisation == organisation:
+            return email.rsplit("@", 1)[1]
+    return None
+
+
+def providers_toml(organisations: list[str], issuer: str = DEMO_ISSUER) -> str:
+    """An IDENTITY_PROVIDERS_FILE registering the demo provider for these organisations
+    (only those with an e-mail domain: unknown domains must become join requests)."""
+    lines = ["# Written by `python -m server.demo --providers-file`: the demo identity provider."]
+    for organisation in organisations:
+        domain = demo_email_domain(organisation)
+        if domain is None:
+            continue
+        lines += [
+            "",
+            "[[provider]]",
+            f"organisation = {json.dumps(organisation, ensure_ascii=False)}",
+            f"issuer = {json.dumps(issuer)}",
+            f"client_id = {json.dumps(DEMO_CLIENT_ID)}",
+            f"client_secret = {json.dumps(DEMO_CLIENT_SECRET)}",
+            f"email_domains = [{json.dumps(domain)}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def mock_user_arguments() -> list[str]:
+    """`--user-claims` arguments of the mock provider: one-click demo persons with names."""
+    arguments = []
+    for name, email, _organisation in demo_persons():
+        claims = {
+            "sub": email.split("@", 1)[0],
+            "email": email,
+            "email_verified": True,
+            "name": name,
+        }
+        arguments += ["--user-claims", json.dumps(claims, ensure_ascii=False)]
+    return arguments
+
 
 async def load_demo(session: AsyncSession) -> None:
     """Add whatever part of the demo data is missing."""
@@ -288,6 +357,8 @@ async def load_demo(session: AsyncSession) -> None:
         person = await _person(session, organisations, *moderator)
         if await session.get(GroupModerator, (group.id, person.id)) is None:
             session.add(GroupModerator(group_id=group.id, person_id=person.id))
+    for plain_member in MEMBERS:
+        await _person(session, organisations, *plain_member)
     await session.flush()
 
 
@@ -302,8 +373,31 @@ async def _person(
     if person is None:
         person = Person(name=name, email=email, organisation=organisations[organisation])
         session.add(person)
-        await session.flush()
+    if person.issuer is None:  # the demo identity at the mock provider
+        person.issuer, person.subject = DEMO_ISSUER, email.split("@", 1)[0]
+    await session.flush()
     return person
+
+
+async def present_organisations() -> list[str]:
+    """The demo organisations that are in the database, in the demo's order."""
+    engine = create_engine(load_settings())
+    try:
+        async with create_sessionmaker(engine)() as session:
+            names = [name for name, *_ in ORGANISATIONS]
+            present = await session.scalars(
+                select(Organisation.name).where(Organisation.name.in_(names))
+            )
+            found = set(present)
+    finally:
+        await engine.dispose()
+    return [name for name in names if name in found]
+
+
+def write_providers_file(path: Path, issuer: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(providers_toml(asyncio.run(present_organisations()), issuer))
+    print(f"demo identity provider registered in {path}")
 
 
 async def main(if_empty: bool) -> None:
@@ -323,4 +417,17 @@ async def main(if_empty: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--if-empty", action="store_true", help="only load into an empty database")
-    asyncio.run(main(parser.parse_args().if_empty))
+    parser.add_argument(
+        "--providers-file", type=Path, help="write the demo IDENTITY_PROVIDERS_FILE, load nothing"
+    )
+    parser.add_argument("--issuer", default=DEMO_ISSUER, help="issuer of the demo provider")
+    parser.add_argument(
+        "--mock-users", action="store_true", help="print the mock provider's --user-claims"
+    )
+    arguments = parser.parse_args()
+    if arguments.mock_users:
+        print("\n".join(mock_user_arguments()))
+    elif arguments.providers_file:
+        write_providers_file(arguments.providers_file, arguments.issuer)
+    else:
+        asyncio.run(main(arguments.if_empty))

@@ -1,12 +1,15 @@
-"""Pure ASGI middleware: the reader's interface language for the whole request."""
+"""Pure ASGI middleware: the reader's interface language for the whole request, and who is
+signed in (loaded once, so that every page's header can name the person)."""
 
 from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import i18n
+from server.sessions import current_actor
 
 LOCALE_COOKIE = "kp_lang"
 
@@ -32,3 +35,19 @@ class LocaleMiddleware:
         scope.setdefault("state", {})["locale"] = locale
         with i18n.use_locale(locale):
             await self.app(scope, receive, send)
+
+
+class ActorMiddleware:
+    """Runs inside the session middleware: loads the signed-in person before any route."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and not scope["path"].startswith("/static")
+            and scope.get("session", {}).get("person") is not None
+        ):
+            await current_actor(Request(scope, receive))
+        await self.app(scope, receive, send)

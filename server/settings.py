@@ -49,6 +49,17 @@ class Settings:
     LIVE_QUEUE_SIZE: str = _setting(
         "256", "Events buffered per live subscriber before a stalled one is dropped."
     )
+    IDENTITY_PROVIDERS_FILE: str = _setting(
+        "",
+        "TOML file of identity providers to register at start-up (updated by issuer and "
+        "organisation); empty: none.",
+    )
+    LOGIN_RATE_LIMIT: str = _setting(
+        "20", "Sign-in requests (login form, provider callback) allowed per client address."
+    )
+    LOGIN_RATE_WINDOW_SECONDS: str = _setting(
+        "300", "The window, in seconds, in which LOGIN_RATE_LIMIT sign-in requests are allowed."
+    )
 
     @property
     def port(self) -> int:
@@ -61,6 +72,14 @@ class Settings:
     @property
     def live_queue_size(self) -> int:
         return int(self.LIVE_QUEUE_SIZE)
+
+    @property
+    def login_rate_limit(self) -> int:
+        return int(self.LOGIN_RATE_LIMIT)
+
+    @property
+    def login_rate_window(self) -> int:
+        return int(self.LOGIN_RATE_WINDOW_SECONDS)
 
     @property
     def session_idle_seconds(self) -> int:

@@ -1,20 +1,32 @@
-"""People of member organisations: who is acting, from a signed-in session."""
+"""People of member organisations: who is acting, and what is kept about them."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from server.domain import audit, rights
 from server.domain.actors import Actor
-from server.models import GroupModerator, OrganisationStatus, Person
+from server.domain.errors import N_, NotAllowed, NotFound
+from server.models import AuditEntry, GroupModerator, OrganisationStatus, Person, WorkingGroup
+
+ACTIVITY_LIMIT = 500
 
 
 async def actor_for(session: AsyncSession, person_id: int) -> Actor | None:
     """The actor a signed-in person is, or None when the person or their organisation's
     membership is gone (removed, or the organisation left the alliance)."""
     person = await session.get(Person, person_id, options=[selectinload(Person.organisation)])
-    if person is None or person.organisation.status != OrganisationStatus.member:
+    if (
+        person is None
+        or person.removed_at is not None
+        or person.organisation.status != OrganisationStatus.member
+    ):
         return None
     moderated = await session.scalars(
         select(GroupModerator.group_id).where(GroupModerator.person_id == person.id)
@@ -27,3 +39,122 @@ async def actor_for(session: AsyncSession, person_id: int) -> Actor | None:
         is_organisation_admin=person.is_organisation_admin,
         moderated_group_ids=frozenset(moderated),
     )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything Knotenpunkt keeps about one person, for them to see and take away."""
+
+    person: Person
+    moderated_groups: list[WorkingGroup]
+    activity: list[AuditEntry]
+
+
+async def get_profile(session: AsyncSession, actor: Actor) -> Profile:
+    rights.require_member(actor)
+    person = await session.get(Person, actor.person_id, options=[selectinload(Person.organisation)])
+    if person is None:
+        raise NotFound()
+    groups = await session.scalars(
+        select(WorkingGroup)
+        .join(GroupModerator, GroupModerator.group_id == WorkingGroup.id)
+        .where(GroupModerator.person_id == person.id)
+        .order_by(WorkingGroup.name)
+    )
+    activity = await session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.actor_id == person.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(ACTIVITY_LIMIT)
+    )
+    return Profile(person, list(groups), list(activity))
+
+
+def export_profile(profile: Profile) -> dict[str, Any]:
+    """The profile as plain data (the JSON download)."""
+    person = profile.person
+    return {
+        "person": {
+            "id": person.id,
+            "name": person.name,
+            "email": person.email,
+            "identity": {"issuer": person.issuer, "subject": person.subject},
+            "created_at": person.created_at.isoformat(),
+            "roles": {
+                "alliance_admin": person.is_alliance_admin,
+                "organisation_admin": person.is_organisation_admin,
+                "moderator_of": [group.name for group in profile.moderated_groups],
+            },
+        },
+        "organisation": {
+            "id": person.organisation.id,
+            "name": person.organisation.name,
+        },
+        "activity": [
+            {"at": entry.at.isoformat(), "action": entry.action, "details": entry.details}
+            for entry in profile.activity
+        ],
+    }
+
+
+async def list_people(session: AsyncSession, actor: Actor, organisation_id: int) -> list[Person]:
+    """The people of an organisation, for those who manage them."""
+    rights.require_may_manage_people_of(actor, organisation_id)
+    result = await session.scalars(
+        select(Person)
+        .where(Person.organisation_id == organisation_id, Person.removed_at.is_(None))
+        .order_by(Person.name, Person.id)
+    )
+    return list(result)
+
+
+async def remove_person(session: AsyncSession, actor: Actor, person_id: int) -> Person:
+    """Remove a person: what they wrote stays, but no longer says who they were.
+
+    Their identity (so they can no longer sign in), name, e-mail and roles are erased; the row
+    stays so that the history pointing at it keeps its shape.
+    """
+    person = await session.get(Person, person_id, with_for_update=True)
+    if person is None or person.removed_at is not None:
+        raise NotFound()
+    rights.require_may_manage_people_of(actor, person.organisation_id)
+    if person.id == actor.person_id:
+        raise NotAllowed(N_("You cannot remove yourself; please ask another admin."))
+    await session.execute(delete(GroupModerator).where(GroupModerator.person_id == person.id))
+    person.name = ""
+    person.email = None
+    person.issuer = None
+    person.subject = None
+    person.is_alliance_admin = False
+    person.is_organisation_admin = False
+    person.removed_at = datetime.now(UTC)
+    await audit.record(
+        session,
+        "person.removed",
+        actor.person_id,
+        person_id=person.id,
+        organisation_id=person.organisation_id,
+    )
+    return person
+
+
+async def set_organisation_admin(
+    session: AsyncSession, actor: Actor, person_id: int, value: bool
+) -> Person:
+    """Make a person an admin of their organisation, or no longer."""
+    person = await session.get(Person, person_id, with_for_update=True)
+    if person is None or person.removed_at is not None:
+        raise NotFound()
+    rights.require_may_manage_people_of(actor, person.organisation_id)
+    if person.id == actor.person_id and not value:
+        raise NotAllowed(N_("You cannot remove your own admin role; please ask another admin."))
+    if person.is_organisation_admin != value:
+        person.is_organisation_admin = value
+        await audit.record(
+            session,
+            "role.organisation_admin." + ("granted" if value else "revoked"),
+            actor.person_id,
+            person_id=person.id,
+            organisation_id=person.organisation_id,
+        )
+    return person

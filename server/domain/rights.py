@@ -6,6 +6,8 @@
 - A person may add their own organisation to a working group; the group's moderators and the
   alliance admins may add any member organisation.
 - Only alliance admins add organisations directly (others come in through a join request).
+- Organisation admins manage (and remove) the people of their own organisation; alliance
+  admins those of every organisation. Nobody removes themselves.
 """
 
 from __future__ import annotations
@@ -41,3 +43,16 @@ def require_may_add_to_group(actor: Actor, group_id: int, organisation_id: int) 
         raise NotAllowed(
             N_("You may add your own organisation; the group's moderators may add others.")
         )
+
+
+def may_manage_people_of(actor: Actor, organisation_id: int) -> bool:
+    """Alliance admins manage everyone; organisation admins the people of their own."""
+    return actor.is_alliance_admin or (
+        actor.is_organisation_admin and actor.organisation_id == organisation_id
+    )
+
+
+def require_may_manage_people_of(actor: Actor, organisation_id: int) -> None:
+    require_member(actor)
+    if not may_manage_people_of(actor, organisation_id):
+        raise NotAllowed(N_("Only the organisation's admins may manage its people."))

@@ -1,19 +1,31 @@
 """SQLAlchemy models: the tables of Knotenpunkt."""
 
+from server.models.audit import AuditEntry
 from server.models.base import Base
-from server.models.enums import FederalLevel, OrganisationKind, OrganisationStatus
+from server.models.enums import (
+    FederalLevel,
+    JoinRequestStatus,
+    OrganisationKind,
+    OrganisationStatus,
+)
 from server.models.events import Event
 from server.models.groups import FieldOfAction, GroupMember, GroupModerator, WorkingGroup
+from server.models.identity_providers import IdentityProvider
+from server.models.join_requests import JoinRequest
 from server.models.organisations import Organisation, organisation_fields
 from server.models.persons import Person
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "Event",
     "FederalLevel",
     "FieldOfAction",
     "GroupMember",
     "GroupModerator",
+    "IdentityProvider",
+    "JoinRequest",
+    "JoinRequestStatus",
     "Organisation",
     "OrganisationKind",
     "OrganisationStatus",

@@ -25,3 +25,9 @@ class OrganisationStatus(enum.StrEnum):
     pending = "pending"
     member = "member"
     left = "left"
+
+
+class JoinRequestStatus(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    declined = "declined"

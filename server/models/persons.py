@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, Timestamped
@@ -27,5 +28,8 @@ class Person(Timestamped, Base):
     subject: Mapped[str | None] = mapped_column(String(255))
     is_alliance_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
     is_organisation_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # Set when an admin removed the person: identity, name and e-mail are erased then, the row
+    # stays for the history that points at it.
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation: Mapped[Organisation] = relationship(back_populates="persons")

@@ -1,5 +1,14 @@
 """All routes, one module per noun."""
 
-from server.routes import groups, health, live, organisations, pages
+from server.routes import auth, groups, health, live, organisations, pages, people, profile
 
-routes = [*pages.routes, *organisations.routes, *groups.routes, *live.routes, *health.routes]
+routes = [
+    *pages.routes,
+    *auth.routes,
+    *organisations.routes,
+    *groups.routes,
+    *profile.routes,
+    *people.routes,
+    *live.routes,
+    *health.routes,
+]

@@ -86,13 +86,18 @@ async def create_organisation(request: Request) -> Response:
 
 
 async def show_organisation(request: Request) -> Response:
+    actor = await current_actor(request)
     async with read_session(request) as session:
         organisation = await organisations.get_organisation(
-            session, await current_actor(request), request.path_params["organisation_id"]
+            session, actor, request.path_params["organisation_id"]
         )
         memberships = await groups.groups_of(session, organisation.id)
     return render(
-        request, "organisations/show.html", organisation=organisation, memberships=memberships
+        request,
+        "organisations/show.html",
+        organisation=organisation,
+        memberships=memberships,
+        may_manage_people=rights.may_manage_people_of(actor, organisation.id),
     )
 
 

@@ -1,0 +1,171 @@
+"""Every route × every role, over real HTTP against the app in its own process.
+
+The rules are a table kept next to the route table: a route without a rule fails the test, so
+nobody adds a page without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import pytest
+from starlette.routing import Mount, Route
+
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import Servers
+from tests.sessions import sign_in
+
+ROLES = ["anonymous", "other_member", "member", "moderator", "org_admin", "alliance_admin"]
+GROUP = "ag-unterkunft"
+
+OK, SIGN_IN, FORBIDDEN = "ok", "sign in", "forbidden"
+EVERYONE = dict.fromkeys(ROLES, OK)
+MEMBERS = {**dict.fromkeys(ROLES, OK), "anonymous": SIGN_IN}
+ADMINS_ONLY = {**dict.fromkeys(ROLES, FORBIDDEN), "anonymous": SIGN_IN, "alliance_admin": OK}
+MODERATORS = {**ADMINS_ONLY, "moderator": OK}
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    path: str  # the route's path with its parameters filled in
+    expected: dict[str, str]
+    data: dict[str, str] | None = None
+
+
+def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
+    """(method, route path template) -> what each role gets."""
+    outsider = str(ids["outsider_organisation"])
+    table = [
+        Rule("GET", "/", MEMBERS),
+        Rule("GET", "/language/{locale:str}", EVERYONE),
+        Rule("GET", "/organisations", MEMBERS),
+        Rule("GET", "/organisations/new", ADMINS_ONLY),
+        Rule(
+            "POST",
+            "/organisations",
+            ADMINS_ONLY,
+            {"name": "Neu e. V.", "kind": "association", "federal_level": "none"},
+        ),
+        Rule("GET", "/organisations/{organisation_id:int}", MEMBERS),
+        Rule("GET", "/groups/{slug:str}", MEMBERS),
+        # adding an organisation that is neither the actor's own nor in the group
+        Rule("POST", "/groups/{slug:str}/members", MODERATORS, {"organisation_id": outsider}),
+        Rule("GET", "/live", MEMBERS),
+        Rule("GET", "/healthz", EVERYONE),
+    ]
+    return {(rule.method, rule.path): rule for rule in table}
+
+
+def _concrete(template: str, ids: dict[str, int]) -> str:
+    return (
+        template.replace("{locale:str}", "de")
+        .replace("{organisation_id:int}", str(ids["outsider_organisation"]))
+        .replace("{slug:str}", GROUP)
+    )
+
+
+def _route_table(settings: Settings) -> set[tuple[str, str]]:
+    found = set()
+    for route in create_app(settings).routes:
+        if isinstance(route, Mount) and route.name == "static":
+            continue
+        assert isinstance(route, Route), f"no rule kind for {route!r}"
+        for method in route.methods or ():
+            if method != "HEAD":
+                found.add((method, route.path))
+    return found
+
+
+async def _people(database_url: str) -> dict[str, int]:
+    """A person for every role around the group, added to the demo data."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        group = await connection.fetchval("SELECT id FROM working_groups WHERE slug=$1", GROUP)
+        inside = await connection.fetchval(
+            "SELECT organisation_id FROM group_members WHERE group_id=$1 ORDER BY 1 LIMIT 1", group
+        )
+        outside = await connection.fetch(
+            "SELECT id FROM organisations WHERE id NOT IN "
+            "(SELECT organisation_id FROM group_members WHERE group_id=$1) ORDER BY id LIMIT 2",
+            group,
+        )
+
+        async def person(name: str, organisation: int, admin: bool = False) -> int:
+            return int(
+                await connection.fetchval(
+                    "INSERT INTO persons (organisation_id, name, email, is_organisation_admin) "
+                    "VALUES ($1, $2, $3, $4) RETURNING id",
+                    organisation,
+                    name,
+                    f"{name.lower()}@rights.example",
+                    admin,
+                )
+            )
+
+        return {
+            "group": group,
+            "outsider_organisation": outside[1]["id"],
+            "other_member": await person("Otto", outside[0]["id"]),
+            "member": await person("Mira", inside),
+            "org_admin": await person("Olga", inside, admin=True),
+            "moderator": await connection.fetchval(
+                "SELECT person_id FROM group_moderators WHERE group_id=$1", group
+            ),
+            "alliance_admin": await connection.fetchval(
+                "SELECT id FROM persons WHERE is_alliance_admin ORDER BY id LIMIT 1"
+            ),
+        }
+    finally:
+        await connection.close()
+
+
+async def _outcome(client: httpx.AsyncClient, rule: Rule, path: str, ids: dict[str, int]) -> str:
+    if rule.path == "/live":
+        async with client.stream("GET", path, params={"channel": f"group:{ids['group']}"}) as r:
+            status, location = r.status_code, ""
+    else:
+        response = await client.request(rule.method, path, data=rule.data)
+        status, location = response.status_code, response.headers.get("location", "")
+    if status == 401 or (status == 303 and location.startswith("/login")):
+        return SIGN_IN
+    if status == 403:
+        return FORBIDDEN
+    assert status < 400, f"{rule.method} {path}: unexpected {status}"
+    return OK
+
+
+async def test_every_route_has_a_rule_and_every_role_gets_what_it_says(
+    demo_database: str, settings: Settings, servers: Servers
+) -> None:
+    ids = await _people(demo_database)
+    table = rules(ids)
+    missing = _route_table(settings) - set(table)
+    assert not missing, f"routes without a rule in the rights matrix: {sorted(missing)}"
+    base = await asyncio.to_thread(servers.start)
+    failures = []
+    for role in ROLES:
+        for rule in table.values():
+            async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+                if role == "anonymous":
+                    client.cookies.clear()
+                    page = await client.get("/gibt-es-nicht")  # a page hands out a token
+                    client.headers["X-CSRF-Token"] = page.text.split('"X-CSRF-Token": "')[1][:43]
+                else:
+                    sign_in(client, settings.SECRET_KEY, ids[role])
+                got = await _outcome(client, rule, _concrete(rule.path, ids), ids)
+            if got != rule.expected[role]:
+                failures.append(
+                    f"{role}: {rule.method} {rule.path} -> {got}, expected {rule.expected[role]}"
+                )
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_rule_names_every_role(role: str) -> None:
+    for rule in rules({"outsider_organisation": 1}).values():
+        assert role in rule.expected, (rule.method, rule.path)
