@@ -27,12 +27,23 @@ CLIENT_SECRET = "s3cr3t-never-shown-anywhere-9f2c"
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def _start_mock(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_mock(tmp: Path, *arguments: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Start oidc-provider-mock on a free loopback port; `arguments` are added to its command
+    line (e.g. `--user-claims`). Returns the process and the issuer URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with open(tmp / f"oidc-mock-{port}.log", "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "oidc_provider_mock", "-H", "127.0.0.1", "-p", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "oidc_provider_mock",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                *arguments,
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
