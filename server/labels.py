@@ -26,3 +26,18 @@ STATUS_LABELS = {
     OrganisationStatus.member: N_("Member"),
     OrganisationStatus.left: N_("Left"),
 }
+
+# What the audit log's action codes mean; an action without a label shows its code alone.
+ACTION_LABELS = {
+    "login": N_("Signed in"),
+    "person.created": N_("Person created"),
+    "person.removed": N_("Person removed"),
+    "role.organisation_admin.granted": N_("Made an organisation admin"),
+    "role.organisation_admin.revoked": N_("No longer an organisation admin"),
+    "join_request.created": N_("Join request sent"),
+    "join_request.approved": N_("Join request approved"),
+    "join_request.declined": N_("Join request declined"),
+    "organisation.created": N_("Organisation created"),
+    "provider.created": N_("Identity provider registered"),
+    "provider.updated": N_("Identity provider changed"),
+}

@@ -40,6 +40,7 @@ def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
         kind_labels=labels.KIND_LABELS,
         level_labels=labels.LEVEL_LABELS,
         status_labels=labels.STATUS_LABELS,
+        action_labels=labels.ACTION_LABELS,
         locales=i18n.LOCALES,
         current_locale=i18n.current_locale.get,
     )

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from server import i18n, mail
-from server.domain import groups
+from server.domain import groups, join_requests
 from server.settings import Settings
 from server.uow import UnitOfWork
 
@@ -42,4 +42,47 @@ async def send_welcome_mail(ctx: dict[str, Any], group_id: int, organisation_id:
             }
         await mail.send(settings, mail.compose(settings, welcome.recipients, subject, body))
     log.info("welcomed organisation %s in group %s", organisation_id, group_id)
+    return "sent"
+
+
+async def send_join_request_decision_mail(ctx: dict[str, Any], join_request_id: int) -> str:
+    """Tell the requester how their join request was decided, at its contact address.
+
+    Like the welcome: the request is marked notified in the transaction that commits only
+    after the SMTP server accepted the message, so the job sends at most once when it succeeds.
+    """
+    settings: Settings = ctx["settings"]
+    async with UnitOfWork(ctx["sessionmaker"]) as uow:
+        decision = await join_requests.claim_decision_mail(uow.session, join_request_id)
+        if decision is None:
+            return "nothing to send"
+        params = {
+            "name": decision.person_name,
+            "organisation": decision.organisation_name,
+            "reason": decision.reason,
+            "url": f"{settings.BASE_URL.rstrip('/')}/login",
+        }
+        with i18n.use_locale(settings.DEFAULT_LOCALE):
+            if decision.approved:
+                subject = i18n.gettext("Welcome to the alliance: %(organisation)s") % params
+                body = (
+                    i18n.gettext(
+                        "Hello %(name)s,\n\nyour request was approved: %(organisation)s is now a "
+                        "member of the alliance, and you are its admin.\nSign in through your "
+                        "organisation's login:\n%(url)s\n\nKnotenpunkt"
+                    )
+                    % params
+                )
+            else:
+                subject = i18n.gettext("Your request to join the alliance")
+                body = (
+                    i18n.gettext(
+                        "Hello %(name)s,\n\nyour request for %(organisation)s to join the alliance "
+                        "was declined.\nThe reason given:\n%(reason)s\n\nKnotenpunkt"
+                    )
+                    % params
+                )
+        subject = " ".join(subject.split())  # a name with a line break must not break the header
+        await mail.send(settings, mail.compose(settings, [decision.recipient], subject, body))
+    log.info("told the requester of join request %s of the decision", join_request_id)
     return "sent"

@@ -5,7 +5,8 @@
   groups with their live pages, and the organisation directory.
 - A person may add their own organisation to a working group; the group's moderators and the
   alliance admins may add any member organisation.
-- Only alliance admins add organisations directly (others come in through a join request).
+- Only alliance admins add organisations directly (others come in through a join request),
+  decide join requests, register identity providers and read the audit log.
 - Organisation admins manage (and remove) the people of their own organisation; alliance
   admins those of every organisation. Nobody removes themselves.
 """

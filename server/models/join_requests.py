@@ -10,6 +10,8 @@ from server.models.enums import FederalLevel, JoinRequestStatus, OrganisationKin
 from server.models.identity_providers import ISSUER_MAX
 from server.models.organisations import NAME_MAX, _enum
 
+DECLINE_REASON_MAX = 500
+
 
 class JoinRequest(Timestamped, Base):
     """Someone whose verified identity belongs to no member organisation asks to join."""
@@ -33,3 +35,6 @@ class JoinRequest(Timestamped, Base):
     )
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    decline_reason: Mapped[str | None] = mapped_column(String(DECLINE_REASON_MAX))
+    # Set by the job that told the requester of the decision, so a repeated job sends nothing.
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

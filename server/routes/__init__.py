@@ -1,6 +1,6 @@
 """All routes, one module per noun."""
 
-from server.routes import auth, groups, health, live, organisations, pages, people, profile
+from server.routes import admin, auth, groups, health, live, organisations, pages, people, profile
 
 routes = [
     *pages.routes,
@@ -9,6 +9,7 @@ routes = [
     *groups.routes,
     *profile.routes,
     *people.routes,
+    *admin.routes,
     *live.routes,
     *health.routes,
 ]

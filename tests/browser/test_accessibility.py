@@ -86,6 +86,13 @@ VISITS = {
     "organisation": Visit("/organisations", then=first_organisation),
     "group": Visit(GROUP, then=live_group),
     "missing-group": Visit("/groups/gibt-es-nicht", 404),
+    "profile": Visit("/profile"),
+    "people": Visit("/organisations/1/people"),
+    "admin": Visit("/admin"),
+    "admin-join-requests": Visit("/admin/join-requests"),
+    "admin-providers": Visit("/admin/providers"),
+    "admin-new-provider": Visit("/admin/providers/new"),
+    "admin-audit": Visit("/admin/audit"),
     "missing-page": Visit("/gibt-es-nicht", 404),
 }
 

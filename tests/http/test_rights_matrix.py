@@ -38,11 +38,20 @@ class Rule:
     path: str  # the route's path with its parameters filled in
     expected: dict[str, str]
     data: dict[str, str] | None = None
+    filled: str | None = None  # the path to request, when its parameters need their own values
 
 
 def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
     """(method, route path template) -> what each role gets."""
     outsider = str(ids["outsider_organisation"])
+    provider = {
+        "organisation_id": str(ids.get("provider_organisation", 0)),
+        "issuer": "https://login.matrix.example",
+        "client_id": "knotenpunkt",
+        "client_secret": "geheim",
+        "email_domains": "matrix.example",
+    }
+    approve, decline = ids.get("approve_request", 0), ids.get("decline_request", 0)
     table = [
         Rule("GET", "/login", EVERYONE),
         Rule("POST", "/login", EVERYONE, {"email": "someone@unknown.example"}),
@@ -74,6 +83,27 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
         Rule("GET", "/groups/{slug:str}", MEMBERS),
         # adding an organisation that is neither the actor's own nor in the group
         Rule("POST", "/groups/{slug:str}/members", MODERATORS, {"organisation_id": outsider}),
+        Rule("GET", "/admin", ADMINS_ONLY),
+        Rule("GET", "/admin/join-requests", ADMINS_ONLY),
+        Rule(
+            "POST",
+            "/admin/join-requests/{join_request_id:int}/approve",
+            ADMINS_ONLY,
+            filled=f"/admin/join-requests/{approve}/approve",
+        ),
+        Rule(
+            "POST",
+            "/admin/join-requests/{join_request_id:int}/decline",
+            ADMINS_ONLY,
+            {"reason": "Keine Organisation."},
+            filled=f"/admin/join-requests/{decline}/decline",
+        ),
+        Rule("GET", "/admin/providers", ADMINS_ONLY),
+        Rule("GET", "/admin/providers/new", ADMINS_ONLY),
+        Rule("POST", "/admin/providers", ADMINS_ONLY, {**provider, "organisation_id": outsider}),
+        Rule("GET", "/admin/providers/{provider_id:int}", ADMINS_ONLY),
+        Rule("POST", "/admin/providers/{provider_id:int}", ADMINS_ONLY, provider),
+        Rule("GET", "/admin/audit", ADMINS_ONLY),
         Rule("GET", "/live", MEMBERS),
         Rule("GET", "/healthz", EVERYONE),
     ]
@@ -89,6 +119,7 @@ def _concrete(template: str, ids: dict[str, int], role: str) -> str:
         .replace("{organisation_id:int}", str(organisation))
         .replace("{person_id:int}", str(ids[f"{target}_{role}"]))
         .replace("{slug:str}", GROUP)
+        .replace("{provider_id:int}", str(ids.get("provider", 0)))
     )
 
 
@@ -135,8 +166,28 @@ async def _people(database_url: str) -> dict[str, int]:
             for kind in ("remove_target", "admin_target")
             for index, role in enumerate(ROLES)
         }
+
+        async def join_request(subject: str) -> int:
+            return int(
+                await connection.fetchval(
+                    "INSERT INTO join_requests (issuer, subject, person_name, organisation_name, "
+                    "kind, federal_level, contact_email) VALUES ('https://login.matrix.example', "
+                    "$1, $1, $1, 'association', 'none', 'matrix@rights.example') RETURNING id",
+                    subject,
+                )
+            )
+
+        provider = await connection.fetchval(
+            "INSERT INTO identity_providers (organisation_id, issuer, client_id, client_secret) "
+            "VALUES ($1, 'https://login.old-matrix.example', 'kp', 'secret') RETURNING id",
+            outside[0]["id"],
+        )
         return {
             **targets,
+            "approve_request": await join_request("Matrix Zustimmung"),
+            "decline_request": await join_request("Matrix Ablehnung"),
+            "provider": provider,
+            "provider_organisation": outside[0]["id"],
             "group": group,
             "inside_organisation": inside,
             "outsider_organisation": outside[1]["id"],
@@ -189,7 +240,8 @@ async def test_every_route_has_a_rule_and_every_role_gets_what_it_says(
                     client.headers["X-CSRF-Token"] = page.text.split('"X-CSRF-Token": "')[1][:43]
                 else:
                     sign_in(client, settings.SECRET_KEY, ids[role])
-                got = await _outcome(client, rule, _concrete(rule.path, ids, role), ids)
+                path = rule.filled or _concrete(rule.path, ids, role)
+                got = await _outcome(client, rule, path, ids)
             if got != rule.expected[role]:
                 failures.append(
                     f"{role}: {rule.method} {rule.path} -> {got}, expected {rule.expected[role]}"
