@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "person.removed": N_("Person removed"),
     "role.organisation_admin.granted": N_("Made an organisation admin"),
     "role.organisation_admin.revoked": N_("No longer an organisation admin"),
+    "role.moderator.granted": N_("Made a moderator"),
+    "role.moderator.revoked": N_("No longer a moderator"),
     "join_request.created": N_("Join request sent"),
     "join_request.approved": N_("Join request approved"),
     "join_request.declined": N_("Join request declined"),

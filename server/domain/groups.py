@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.domain import rights
+from server.domain import audit, rights
 from server.domain.actors import Actor
 from server.domain.errors import N_, Invalid, Message, NotFound
 from server.models import (
     FieldOfAction,
     GroupMember,
+    GroupModerator,
     Organisation,
     OrganisationStatus,
     Person,
@@ -57,6 +58,19 @@ async def overview(session: AsyncSession, actor: Actor) -> list[FieldOverview]:
         )
         for field in fields
     ]
+
+
+async def my_groups(session: AsyncSession, actor: Actor) -> list[WorkingGroup]:
+    """The groups the actor moderates or their organisation is a member of."""
+    rights.require_member(actor)
+    mine = select(GroupMember.group_id).where(GroupMember.organisation_id == actor.organisation_id)
+    result = await session.scalars(
+        select(WorkingGroup)
+        .where(WorkingGroup.id.in_(mine) | WorkingGroup.id.in_(actor.moderated_group_ids))
+        .options(selectinload(WorkingGroup.field))
+        .order_by(WorkingGroup.name)
+    )
+    return list(result)
 
 
 async def get_group(session: AsyncSession, actor: Actor, slug: str) -> WorkingGroup:
@@ -171,3 +185,61 @@ async def claim_welcome(
     member.welcomed_at = datetime.now(UTC)
     await session.flush()
     return Welcome(group.name, group.slug, member.organisation.name, recipients)
+
+
+async def moderator_candidates(
+    session: AsyncSession, actor: Actor, group: WorkingGroup
+) -> list[Person]:
+    """People of the group's organisations who could moderate it (for alliance admins)."""
+    if not actor.is_alliance_admin:
+        return []
+    members = select(GroupMember.organisation_id).where(GroupMember.group_id == group.id)
+    moderators = select(GroupModerator.person_id).where(GroupModerator.group_id == group.id)
+    result = await session.scalars(
+        select(Person)
+        .where(
+            Person.organisation_id.in_(members),
+            Person.id.not_in(moderators),
+            Person.removed_at.is_(None),
+        )
+        .options(selectinload(Person.organisation))
+        .order_by(Person.name)
+    )
+    return list(result)
+
+
+async def add_moderator(
+    session: AsyncSession, actor: Actor, group: WorkingGroup, person_id: int | None
+) -> Person:
+    """Make a person of one of the group's organisations a moderator of the group."""
+    rights.require_alliance_admin(actor)
+    candidates = {p.id: p for p in await moderator_candidates(session, actor, group)}
+    person = candidates.get(person_id) if person_id is not None else None
+    if person is None:
+        raise Invalid(
+            {
+                "person_id": Message(
+                    N_("Please choose a person of one of the group's organisations.")
+                )
+            }
+        )
+    session.add(GroupModerator(group_id=group.id, person_id=person.id))
+    await session.flush()
+    await audit.record(
+        session, "role.moderator.granted", actor.person_id, group_id=group.id, person_id=person.id
+    )
+    return person
+
+
+async def remove_moderator(
+    session: AsyncSession, actor: Actor, group: WorkingGroup, person_id: int
+) -> None:
+    rights.require_alliance_admin(actor)
+    link = await session.get(GroupModerator, (group.id, person_id))
+    if link is None:
+        raise NotFound()
+    await session.delete(link)
+    await session.flush()
+    await audit.record(
+        session, "role.moderator.revoked", actor.person_id, group_id=group.id, person_id=person_id
+    )

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.domain import channels, groups
-from server.domain.errors import Invalid
+from server.domain.errors import Invalid, Message
 from server.domain.events import latest_event_id
 from server.models import WorkingGroup
 from server.routes.common import (
@@ -20,22 +20,56 @@ from server.routes.common import (
 from server.templating import render_per_locale
 
 
-async def show_group(request: Request) -> Response:
+async def show_group(
+    request: Request, moderator_errors: dict[str, Message] | None = None
+) -> Response:
     actor = await current_actor(request)
     async with read_session(request) as session:
         # Read the event position first: anything committed after it is replayed live.
         after = await latest_event_id(session)
         group = await groups.get_group(session, actor, request.path_params["slug"])
         candidates = await groups.joinable_organisations(session, actor, group)
+        moderator_candidates = await groups.moderator_candidates(session, actor, group)
     return render(
         request,
         "groups/show.html",
+        status_code=422 if moderator_errors else 200,
         group=group,
         candidates=candidates,
         errors={},
         joined=None,
         live_url=_live_url(request, group, after),
+        moderator_candidates=moderator_candidates,
+        moderator_errors=moderator_errors or {},
+        may_manage_moderators=actor.is_alliance_admin,
     )
+
+
+async def add_moderator(request: Request) -> Response:
+    actor = await current_actor(request)
+    raw = str((await request.form()).get("person_id") or "")
+    try:
+        async with unit_of_work(request) as uow:
+            group = await groups.get_group(uow.session, actor, request.path_params["slug"])
+            await groups.add_moderator(
+                uow.session, actor, group, int(raw) if raw.isdigit() else None
+            )
+    except Invalid as exc:
+        return await show_group(request, moderator_errors=exc.errors)
+    return _back_to_group(request)
+
+
+async def remove_moderator(request: Request) -> Response:
+    actor = await current_actor(request)
+    async with unit_of_work(request) as uow:
+        group = await groups.get_group(uow.session, actor, request.path_params["slug"])
+        await groups.remove_moderator(uow.session, actor, group, request.path_params["person_id"])
+    return _back_to_group(request)
+
+
+def _back_to_group(request: Request) -> Response:
+    url = request.url_for("group", slug=request.path_params["slug"])
+    return RedirectResponse(str(url.path), status_code=303)
 
 
 async def join_group(request: Request) -> Response:
@@ -102,4 +136,11 @@ def _live_url(request: Request, group: WorkingGroup, after: int) -> str:
 routes = [
     Route("/groups/{slug:str}", show_group, name="group"),
     Route("/groups/{slug:str}/members", join_group, methods=["POST"], name="join_group"),
+    Route("/groups/{slug:str}/moderators", add_moderator, methods=["POST"], name="add_moderator"),
+    Route(
+        "/groups/{slug:str}/moderators/{person_id:int}/remove",
+        remove_moderator,
+        methods=["POST"],
+        name="remove_moderator",
+    ),
 ]

@@ -16,7 +16,8 @@ async def home(request: Request) -> Response:
     actor = await current_actor(request)
     async with read_session(request) as session:
         fields = await groups.overview(session, actor)
-    return render(request, "home.html", fields=fields)
+        mine = await groups.my_groups(session, actor)
+    return render(request, "home.html", fields=fields, my_groups=mine, actor=actor)
 
 
 async def switch_language(request: Request) -> Response:

@@ -6,6 +6,11 @@ import re
 
 from starlette.testclient import TestClient
 
+from server.app import create_app
+from server.settings import Settings
+from tests.sessions import sign_in
+from tests.text import german
+
 
 def _candidate_id(page: str, name: str) -> str:
     match = re.search(r'<option value="(\d+)">' + re.escape(name) + "</option>", page)
@@ -88,3 +93,42 @@ def test_unknown_group_is_404(demo_client: TestClient) -> None:
         demo_client.post("/groups/gibt-es-nicht/members", data={"organisation_id": "1"}).status_code
         == 404
     )
+
+
+def test_an_alliance_admin_assigns_and_removes_moderators(
+    demo_client: TestClient, demo_people: dict[str, int]
+) -> None:
+    page = demo_client.get("/groups/ag-unterkunft")
+    candidates = page.context["moderator_candidates"]  # type: ignore[attr-defined]
+    assert candidates, "the group's organisations have people who could moderate"
+    person = candidates[0]
+    added = demo_client.post("/groups/ag-unterkunft/moderators", data={"person_id": person.id})
+    assert added.status_code == 303
+    moderators = demo_client.get("/groups/ag-unterkunft").context["group"].moderators  # type: ignore[attr-defined]
+    assert person.id in [p.id for p in moderators]
+    audit = demo_client.get("/admin/audit").text
+    assert "role.moderator.granted" in audit
+
+    again = demo_client.post("/groups/ag-unterkunft/moderators", data={"person_id": person.id})
+    assert again.status_code == 422
+    assert german("Please choose a person of one of the group's organisations.") in again.text
+
+    removed = demo_client.post(f"/groups/ag-unterkunft/moderators/{person.id}/remove")
+    assert removed.status_code == 303
+    moderators = demo_client.get("/groups/ag-unterkunft").context["group"].moderators  # type: ignore[attr-defined]
+    assert person.id not in [p.id for p in moderators]
+
+
+def test_only_alliance_admins_assign_moderators(
+    demo_settings: Settings, demo_people: dict[str, int]
+) -> None:
+    moderator = demo_people["anna.becker@unterkunft-ukraine.example"]
+    with TestClient(create_app(demo_settings), follow_redirects=False) as client:
+        sign_in(client, demo_settings.SECRET_KEY, moderator)
+        page = client.get("/groups/ag-unterkunft")
+        assert page.context["moderator_candidates"] == []  # type: ignore[attr-defined]
+        response = client.post("/groups/ag-unterkunft/moderators", data={"person_id": moderator})
+        assert response.status_code == 403
+        assert (
+            client.post(f"/groups/ag-unterkunft/moderators/{moderator}/remove").status_code == 403
+        )

@@ -80,3 +80,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(demo_settings: Settings) -> None
             assert response.headers["location"].startswith("/login?next="), path
         assert anonymous.get("/live", params={"channel": "group:1"}).status_code == 401
         assert anonymous.get("/healthz").status_code == 200
+
+
+def test_home_shows_the_groups_a_moderator_moderates(
+    demo_settings: Settings, demo_people: dict[str, int]
+) -> None:
+    from tests.sessions import sign_in
+
+    with TestClient(create_app(demo_settings)) as client:
+        sign_in(
+            client, demo_settings.SECRET_KEY, demo_people["anna.becker@unterkunft-ukraine.example"]
+        )
+        response = client.get("/")
+    assert [g.slug for g in response.context["my_groups"]] == ["ag-unterkunft"]  # type: ignore[attr-defined]
+    assert german("you moderate it") in response.text

@@ -104,6 +104,8 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
         Rule("GET", "/admin/providers/{provider_id:int}", ADMINS_ONLY),
         Rule("POST", "/admin/providers/{provider_id:int}", ADMINS_ONLY, provider),
         Rule("GET", "/admin/audit", ADMINS_ONLY),
+        Rule("POST", "/groups/{slug:str}/moderators", ADMINS_ONLY, {"person_id": "x"}),
+        Rule("POST", "/groups/{slug:str}/moderators/{person_id:int}/remove", ADMINS_ONLY),
         Rule("GET", "/live", MEMBERS),
         Rule("GET", "/healthz", EVERYONE),
     ]
@@ -114,6 +116,8 @@ def _concrete(template: str, ids: dict[str, int], role: str) -> str:
     """The route's path for one request: a person's page acts on a person of its own."""
     organisation = ids["inside_organisation" if "/people" in template else "outsider_organisation"]
     target = "remove_target" if template.endswith("/remove") else "admin_target"
+    if "/moderators/" in template:
+        target = "moderator_target"
     return (
         template.replace("{locale:str}", "de")
         .replace("{organisation_id:int}", str(organisation))
@@ -163,9 +167,15 @@ async def _people(database_url: str) -> dict[str, int]:
 
         targets = {
             f"{kind}_{role}": await person(f"{kind}{index}", inside)
-            for kind in ("remove_target", "admin_target")
+            for kind in ("remove_target", "admin_target", "moderator_target")
             for index, role in enumerate(ROLES)
         }
+        for role in ROLES:  # each role tries to end a moderation of its own
+            await connection.execute(
+                "INSERT INTO group_moderators (group_id, person_id) VALUES ($1, $2)",
+                group,
+                targets[f"moderator_target_{role}"],
+            )
 
         async def join_request(subject: str) -> int:
             return int(

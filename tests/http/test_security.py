@@ -126,3 +126,58 @@ def test_a_tampered_session_cookie_counts_as_none(client: TestClient) -> None:
     response = client.post("/organisations", data={"name": "Gefälscht"})
     assert response.status_code == 403
     assert "Gefälscht" not in client.get("/organisations").text
+
+
+@pytest.mark.parametrize(
+    ("issued_ago", "seen_ago"),
+    [(13 * 3600, 60), (3600, 3 * 3600)],
+    ids=["past the absolute limit", "idle too long"],
+)
+def test_an_expired_session_is_signed_out_and_changes_nothing(
+    demo_settings: Settings, demo_people: dict[str, int], issued_ago: int, seen_ago: int
+) -> None:
+    import time
+
+    from tests.conftest import DEMO_ADMIN
+    from tests.sessions import signed_in_cookie
+
+    now = int(time.time())
+    cookie, token = signed_in_cookie(
+        demo_settings.SECRET_KEY,
+        demo_people[DEMO_ADMIN],
+        issued=now - issued_ago,
+        seen=now - seen_ago,
+    )
+    with TestClient(create_app(demo_settings), follow_redirects=False) as client:
+        client.cookies.set(SESSION_COOKIE, cookie)
+        response = client.post(
+            "/organisations",
+            data={"name": "Zu spät e. V.", "kind": "association", "federal_level": "none"},
+            headers={"X-CSRF-Token": token},
+        )
+        # The expired session ends before anything runs, and its form token with it.
+        assert response.status_code == 403
+        assert client.get("/").headers["location"].startswith("/login")
+    fresh_cookie, _ = signed_in_cookie(demo_settings.SECRET_KEY, demo_people[DEMO_ADMIN])
+    with TestClient(create_app(demo_settings), follow_redirects=False) as client:
+        client.cookies.set(SESSION_COOKIE, fresh_cookie)
+        assert "Zu spät e. V." not in client.get("/organisations").text
+
+
+def test_an_active_session_is_kept_alive(
+    demo_settings: Settings, demo_people: dict[str, int]
+) -> None:
+    import time
+
+    from tests.conftest import DEMO_ADMIN
+    from tests.sessions import signed_in_cookie
+
+    now = int(time.time())
+    cookie, _ = signed_in_cookie(
+        demo_settings.SECRET_KEY, demo_people[DEMO_ADMIN], issued=now - 3600, seen=now - 3000
+    )
+    with TestClient(create_app(demo_settings), follow_redirects=False) as client:
+        client.cookies.set(SESSION_COOKIE, cookie)
+        first = client.get("/")
+        assert first.status_code == 200
+        assert SESSION_COOKIE in first.headers.get("set-cookie", "")  # "seen" moved on
