@@ -99,10 +99,13 @@ async def test_sign_in_through_the_demo_provider_see_your_name_sign_out(
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         translated("de", "Fields of action and working groups")
     )
-    await expect(page.locator(".group-list a")).to_have_count(len(GROUPS))
+    await expect(page.locator(".fields .group-list a")).to_have_count(len(GROUPS))
     await assert_accessible(page)
 
-    await page.get_by_role("link", name=MODERATED_GROUP_NAME, exact=True).click()
+    # The groups they moderate come first, under "My working groups".
+    mine = page.get_by_role("region", name=translated("de", "My working groups"))
+    await expect(mine.get_by_role("link")).to_have_text([MODERATED_GROUP_NAME])
+    await mine.get_by_role("link", name=MODERATED_GROUP_NAME, exact=True).click()
     await expect(page).to_have_url(base + MODERATED_GROUP)
     await expect(page.get_by_role("heading", level=1)).to_have_text(MODERATED_GROUP_NAME)
     moderation = page.locator("section[aria-labelledby=moderators-heading]")
