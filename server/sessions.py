@@ -72,3 +72,17 @@ async def _load_actor(request: Request) -> Actor:
     if now - seen >= SEEN_RESOLUTION:
         data["seen"] = now
     return actor
+
+
+async def still_signed_in(request: Request, actor: Actor) -> Actor:
+    """For a long-lived request (a live stream): the actor as of now, or ANONYMOUS once the
+    sign-in passed its absolute limit or the person was removed. The idle limit does not end
+    a stream: an open page is not idle."""
+    if actor.is_anonymous or actor.person_id is None:
+        return ANONYMOUS
+    settings = request.app.state.settings
+    issued = request.session.get("issued", 0)
+    if int(time.time()) - issued > settings.session_max_seconds:
+        return ANONYMOUS
+    async with request.app.state.sessionmaker() as session:
+        return await actor_for(session, actor.person_id) or ANONYMOUS

@@ -46,6 +46,9 @@ class Settings:
         "120", "A signed-in person is signed out after this many minutes without a request."
     )
     SESSION_MAX_HOURS: str = _setting("12", "A sign-in ends after this many hours, active or not.")
+    LIVE_RECHECK_SECONDS: str = _setting(
+        "60", "How often an open live stream checks that its person may still follow it."
+    )
     LIVE_QUEUE_SIZE: str = _setting(
         "256", "Events buffered per live subscriber before a stalled one is dropped."
     )
@@ -68,6 +71,10 @@ class Settings:
     @property
     def smtp_port(self) -> int:
         return int(self.SMTP_PORT)
+
+    @property
+    def live_recheck_seconds(self) -> float:
+        return float(self.LIVE_RECHECK_SECONDS)
 
     @property
     def live_queue_size(self) -> int:

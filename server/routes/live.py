@@ -7,6 +7,7 @@ then follows the live hub, skipping what the replay already sent.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -15,10 +16,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.domain import channels as live_channels
-from server.domain.errors import N_, Invalid, Message
+from server.domain.errors import N_, DomainError, Invalid, Message
 from server.domain.events import REPLAY_LIMIT, events_after
 from server.live import LiveEvent
 from server.routes.common import current_actor, read_session
+from server.sessions import still_signed_in
 
 PING_SECONDS = 15
 RETRY_MS = 1000
@@ -43,12 +45,24 @@ def _message(event: LiveEvent, locale: str) -> ServerSentEvent:
 
 async def live(request: Request) -> Response:
     after = _after(request)
+    actor = await current_actor(request)
     async with read_session(request) as session:
         channels = await live_channels.authorize_channels(
-            session, await current_actor(request), request.query_params.getlist("channel")
+            session, actor, request.query_params.getlist("channel")
         )
     hub = request.app.state.hub
     locale = request.state.locale
+    recheck = request.app.state.settings.live_recheck_seconds
+
+    async def still_allowed() -> bool:
+        """Whether the person may still follow every channel (removed, expired: no)."""
+        now = await still_signed_in(request, actor)
+        try:
+            async with read_session(request) as session:
+                await live_channels.authorize_channels(session, now, channels)
+        except DomainError:
+            return False
+        return True
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
         async with hub.subscribe(channels) as subscription:
@@ -65,7 +79,13 @@ async def live(request: Request) -> Response:
                 if len(missed) < REPLAY_LIMIT:
                     break
             while True:
-                event = await subscription.get()
+                try:
+                    async with asyncio.timeout(recheck):
+                        event = await subscription.get()
+                except TimeoutError:
+                    if not await still_allowed():
+                        return  # the browser reconnects, and is refused
+                    continue
                 if event is None:  # dropped: the browser reconnects and replays
                     return
                 if event.id <= replayed_up_to:
