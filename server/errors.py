@@ -28,7 +28,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     if isinstance(exc, SignInRequired):
         return _sign_in_first(request, exc)
-    status = STATUS.get(type(exc), 400)
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     return _error_page(request, status, exc.message, getattr(exc, "errors", {}))
 
 

@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "login": N_("Signed in"),
     "person.created": N_("Person created"),
     "person.removed": N_("Person removed"),
+    "person.approved": N_("Person approved"),
     "role.organisation_admin.granted": N_("Made an organisation admin"),
     "role.organisation_admin.revoked": N_("No longer an organisation admin"),
     "role.moderator.granted": N_("Made a moderator"),

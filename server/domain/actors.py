@@ -12,6 +12,7 @@ class Actor:
     name: str = ""
     is_alliance_admin: bool = False
     is_organisation_admin: bool = False
+    is_approved: bool = True
     moderated_group_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property

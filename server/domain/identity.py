@@ -315,6 +315,7 @@ async def sign_in_identity(
             email=identity.email,
             issuer=identity.issuer,
             subject=identity.subject,
+            awaiting_approval=True,  # an admin of the organisation lets them take part
         )
         session.add(person)
         await session.flush()

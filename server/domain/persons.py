@@ -37,6 +37,7 @@ async def actor_for(session: AsyncSession, person_id: int) -> Actor | None:
         name=person.name,
         is_alliance_admin=person.is_alliance_admin,
         is_organisation_admin=person.is_organisation_admin,
+        is_approved=not person.awaiting_approval,
         moderated_group_ids=frozenset(moderated),
     )
 
@@ -51,7 +52,7 @@ class Profile:
 
 
 async def get_profile(session: AsyncSession, actor: Actor) -> Profile:
-    rights.require_member(actor)
+    rights.require_signed_in(actor)  # waiting for approval, one still sees one's own data
     person = await session.get(Person, actor.person_id, options=[selectinload(Person.organisation)])
     if person is None:
         raise NotFound()
@@ -103,9 +104,27 @@ async def list_people(session: AsyncSession, actor: Actor, organisation_id: int)
     result = await session.scalars(
         select(Person)
         .where(Person.organisation_id == organisation_id, Person.removed_at.is_(None))
-        .order_by(Person.name, Person.id)
+        .order_by(Person.awaiting_approval.desc(), Person.name, Person.id)
     )
     return list(result)
+
+
+async def approve_person(session: AsyncSession, actor: Actor, person_id: int) -> Person:
+    """Let a person who came in by a first sign-in take part."""
+    person = await session.get(Person, person_id, with_for_update=True)
+    if person is None or person.removed_at is not None:
+        raise NotFound()
+    rights.require_may_manage_people_of(actor, person.organisation_id)
+    if person.awaiting_approval:
+        person.awaiting_approval = False
+        await audit.record(
+            session,
+            "person.approved",
+            actor.person_id,
+            person_id=person.id,
+            organisation_id=person.organisation_id,
+        )
+    return person
 
 
 async def remove_person(session: AsyncSession, actor: Actor, person_id: int) -> Person:

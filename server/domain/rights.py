@@ -7,7 +7,9 @@
   alliance admins may add any member organisation.
 - Only alliance admins add organisations directly (others come in through a join request),
   decide join requests, register identity providers and read the audit log.
-- Organisation admins manage (and remove) the people of their own organisation; alliance
+- Someone who came in by a first sign-in through their organisation's provider takes part once
+  an admin of their organisation (or of the alliance) approved them.
+- Organisation admins manage (approve, remove) the people of their own organisation; alliance
   admins those of every organisation. Nobody removes themselves.
 """
 
@@ -21,9 +23,23 @@ class SignInRequired(NotAllowed):
     message = N_("Please sign in first.")
 
 
-def require_member(actor: Actor) -> None:
+class AwaitingApproval(NotAllowed):
+    message = N_(
+        "You are signed in, but an admin of your organisation has not approved your account "
+        "yet. You will be able to take part once they have."
+    )
+
+
+def require_signed_in(actor: Actor) -> None:
     if actor.is_anonymous:
         raise SignInRequired()
+
+
+def require_member(actor: Actor) -> None:
+    """A signed-in, approved person of a member organisation."""
+    require_signed_in(actor)
+    if not actor.is_approved:
+        raise AwaitingApproval()
 
 
 def require_alliance_admin(actor: Actor) -> None:

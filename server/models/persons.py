@@ -28,6 +28,9 @@ class Person(Timestamped, Base):
     subject: Mapped[str | None] = mapped_column(String(255))
     is_alliance_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
     is_organisation_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # A person who came in by a first sign-in waits for an admin of their organisation (or of
+    # the alliance) to approve them; everyone else is approved on creation.
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default="false")
     # Set when an admin removed the person: identity, name and e-mail are erased then, the row
     # stays for the history that points at it.
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

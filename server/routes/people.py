@@ -32,6 +32,13 @@ async def remove_person(request: Request) -> Response:
     return _back_to_people(request, person.organisation_id)
 
 
+async def approve_person(request: Request) -> Response:
+    actor = await current_actor(request)
+    async with unit_of_work(request) as uow:
+        person = await persons.approve_person(uow.session, actor, request.path_params["person_id"])
+    return _back_to_people(request, person.organisation_id)
+
+
 async def set_organisation_admin(request: Request) -> Response:
     actor = await current_actor(request)
     form = await request.form()
@@ -50,6 +57,9 @@ def _back_to_people(request: Request, organisation_id: int) -> Response:
 routes = [
     Route("/organisations/{organisation_id:int}/people", list_people, name="people"),
     Route("/people/{person_id:int}/remove", remove_person, methods=["POST"], name="remove_person"),
+    Route(
+        "/people/{person_id:int}/approve", approve_person, methods=["POST"], name="approve_person"
+    ),
     Route(
         "/people/{person_id:int}/organisation-admin",
         set_organisation_admin,

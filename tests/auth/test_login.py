@@ -129,6 +129,12 @@ async def test_first_login_with_the_organisations_domain_creates_the_person(
     ]
     name = await browser.signed_in_name()
     assert name is not None and email in name
+    # Signed in, but taking part waits for an admin of the organisation.
+    waiting = await _fetch(
+        demo_at_mock, "SELECT awaiting_approval FROM persons WHERE id = $1", rows[0]["id"]
+    )
+    assert waiting[0]["awaiting_approval"] is True
+    assert (await browser.get("/")).status_code == 403
     # The second login finds the same person.
     again = await browsers()
     await again.login(email, email=email)

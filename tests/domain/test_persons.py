@@ -110,3 +110,38 @@ async def test_granting_and_revoking_the_admin_role_is_audited(session: AsyncSes
     )
     assert actions == ["role.organisation_admin.granted", "role.organisation_admin.revoked"]
     assert (await session.get(Person, person.id)).is_organisation_admin is False  # type: ignore[union-attr]
+
+
+async def test_a_person_waiting_for_approval_sees_only_their_own_data(
+    session: AsyncSession,
+) -> None:
+    from server.domain import groups
+    from server.domain.rights import AwaitingApproval
+
+    organisation = await factories.organisation(session)
+    admin = await _person(session, organisation, "Olga", is_organisation_admin=True)
+    newcomer = await _person(session, organisation, "Nina", awaiting_approval=True)
+    waiting = await persons.actor_for(session, newcomer.id)
+    assert waiting is not None and not waiting.is_approved
+    with pytest.raises(AwaitingApproval):
+        await groups.overview(session, waiting)
+    assert (await persons.get_profile(session, waiting)).person.id == newcomer.id
+
+    await persons.approve_person(session, _admin_of(admin), newcomer.id)
+    await persons.approve_person(session, _admin_of(admin), newcomer.id)  # once is enough
+    approved = await persons.actor_for(session, newcomer.id)
+    assert approved is not None and approved.is_approved
+    await groups.overview(session, approved)
+    entries = list(
+        await session.scalars(select(AuditEntry).where(AuditEntry.action == "person.approved"))
+    )
+    assert [(e.actor_id, e.details["person_id"]) for e in entries] == [(admin.id, newcomer.id)]
+
+
+async def test_only_admins_of_the_organisation_approve(session: AsyncSession) -> None:
+    ours, theirs = await factories.organisation(session), await factories.organisation(session)
+    admin = await _person(session, ours, "Olga", is_organisation_admin=True)
+    newcomer = await _person(session, theirs, "Nina", awaiting_approval=True)
+    with pytest.raises(NotAllowed):
+        await persons.approve_person(session, _admin_of(admin), newcomer.id)
+    assert (await session.get(Person, newcomer.id)).awaiting_approval  # type: ignore[union-attr]

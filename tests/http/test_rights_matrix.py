@@ -63,6 +63,7 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
         Rule("GET", "/profile/data.json", MEMBERS),
         Rule("GET", "/organisations/{organisation_id:int}/people", ORGANISATION_ADMINS),
         Rule("POST", "/people/{person_id:int}/remove", ORGANISATION_ADMINS),
+        Rule("POST", "/people/{person_id:int}/approve", ORGANISATION_ADMINS),
         Rule(
             "POST",
             "/people/{person_id:int}/organisation-admin",
