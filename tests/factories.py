@@ -6,12 +6,14 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.actors import Actor
 from server.models import (
     FederalLevel,
     FieldOfAction,
     Organisation,
     OrganisationKind,
     OrganisationStatus,
+    Person,
     WorkingGroup,
 )
 
@@ -57,3 +59,21 @@ async def working_group(session: AsyncSession, field: FieldOfAction | None = Non
     session.add(group)
     await session.flush()
     return group
+
+
+async def person(session: AsyncSession, organisation_id: int, **extra: object) -> Person:
+    person = Person(name=unique("Person"), organisation_id=organisation_id, **extra)
+    session.add(person)
+    await session.flush()
+    return person
+
+
+def actor_of(person: Person, *, moderates: tuple[int, ...] = ()) -> Actor:
+    return Actor(
+        person_id=person.id,
+        organisation_id=person.organisation_id,
+        name=person.name,
+        is_alliance_admin=person.is_alliance_admin,
+        is_organisation_admin=person.is_organisation_admin,
+        moderated_group_ids=frozenset(moderates),
+    )

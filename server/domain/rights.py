@@ -73,3 +73,19 @@ def require_may_manage_people_of(actor: Actor, organisation_id: int) -> None:
     require_member(actor)
     if not may_manage_people_of(actor, organisation_id):
         raise NotAllowed(N_("Only the organisation's admins may manage its people."))
+
+
+def may_use_board(actor: Actor, group_id: int, member_organisation_ids: set[int]) -> bool:
+    """A group's board is for the people of its organisations, its moderators and the
+    alliance admins."""
+    return (
+        actor.is_alliance_admin
+        or actor.moderates(group_id)
+        or actor.organisation_id in member_organisation_ids
+    )
+
+
+def require_board_access(actor: Actor, group_id: int, member_organisation_ids: set[int]) -> None:
+    require_member(actor)
+    if not may_use_board(actor, group_id, member_organisation_ids):
+        raise NotAllowed(N_("This board is for the organisations of the working group."))

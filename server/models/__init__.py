@@ -2,11 +2,16 @@
 
 from server.models.audit import AuditEntry
 from server.models.base import Base
+from server.models.cards import Card, CardChange
 from server.models.enums import (
+    CardKind,
+    CardStatus,
     FederalLevel,
     JoinRequestStatus,
     OrganisationKind,
     OrganisationStatus,
+    ResourceKind,
+    Urgency,
 )
 from server.models.events import Event
 from server.models.groups import FieldOfAction, GroupMember, GroupModerator, WorkingGroup
@@ -18,6 +23,10 @@ from server.models.persons import Person
 __all__ = [
     "AuditEntry",
     "Base",
+    "Card",
+    "CardChange",
+    "CardKind",
+    "CardStatus",
     "Event",
     "FederalLevel",
     "FieldOfAction",
@@ -30,6 +39,8 @@ __all__ = [
     "OrganisationKind",
     "OrganisationStatus",
     "Person",
+    "ResourceKind",
+    "Urgency",
     "WorkingGroup",
     "organisation_fields",
 ]

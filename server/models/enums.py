@@ -31,3 +31,35 @@ class JoinRequestStatus(enum.StrEnum):
     pending = "pending"
     approved = "approved"
     declined = "declined"
+
+
+class CardKind(enum.StrEnum):
+    need = "need"
+    offer = "offer"
+    pledge = "pledge"
+
+
+class ResourceKind(enum.StrEnum):
+    knowledge = "knowledge"
+    skills = "skills"
+    contacts = "contacts"
+    ideas = "ideas"
+    time = "time"
+    money = "money"
+    goods = "goods"
+    space = "space"
+
+
+class Urgency(enum.StrEnum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    critical = "critical"
+
+
+class CardStatus(enum.StrEnum):
+    open = "open"
+    matched = "matched"
+    in_progress = "in_progress"
+    done = "done"
+    archived = "archived"
