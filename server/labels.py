@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from server.domain.errors import N_
-from server.models import FederalLevel, OrganisationKind, OrganisationStatus
+from server.models import (
+    CardKind,
+    FederalLevel,
+    OrganisationKind,
+    OrganisationStatus,
+    ResourceKind,
+)
 
 KIND_LABELS = {
     OrganisationKind.association: N_("Association / NGO"),
@@ -43,4 +49,21 @@ ACTION_LABELS = {
     "organisation.created": N_("Organisation created"),
     "provider.created": N_("Identity provider registered"),
     "provider.updated": N_("Identity provider changed"),
+}
+
+CARD_KIND_LABELS = {
+    CardKind.need: N_("Need"),
+    CardKind.offer: N_("Offer"),
+    CardKind.pledge: N_("Pledge"),
+}
+
+RESOURCE_LABELS = {
+    ResourceKind.knowledge: N_("Knowledge"),
+    ResourceKind.skills: N_("Skills"),
+    ResourceKind.contacts: N_("Contacts"),
+    ResourceKind.ideas: N_("Ideas"),
+    ResourceKind.time: N_("Time"),
+    ResourceKind.money: N_("Money"),
+    ResourceKind.goods: N_("Goods"),
+    ResourceKind.space: N_("Space"),
 }

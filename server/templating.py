@@ -41,6 +41,8 @@ def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
         level_labels=labels.LEVEL_LABELS,
         status_labels=labels.STATUS_LABELS,
         action_labels=labels.ACTION_LABELS,
+        card_kind_labels=labels.CARD_KIND_LABELS,
+        resource_labels=labels.RESOURCE_LABELS,
         locales=i18n.LOCALES,
         current_locale=i18n.current_locale.get,
     )

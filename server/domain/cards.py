@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from server.domain import rights, validation
 from server.domain.actors import Actor
@@ -51,12 +52,19 @@ async def _member_organisations(session: AsyncSession, group_id: int) -> set[int
     return set(result)
 
 
+def may_use_board(actor: Actor, group: WorkingGroup) -> bool:
+    """For the group page's link: whether the actor may open the board (group loaded with its
+    organisations)."""
+    return rights.may_use_board(actor, group.id, {o.id for o in group.organisations})
+
+
 async def list_cards(session: AsyncSession, actor: Actor, group: WorkingGroup) -> list[Card]:
     """The board's cards that are not archived, the most urgent and newest first."""
     rights.require_board_access(actor, group.id, await _member_organisations(session, group.id))
     result = await session.scalars(
         select(Card)
         .where(Card.group_id == group.id, Card.status != CardStatus.archived)
+        .options(selectinload(Card.organisation))
         .order_by(Card.created_at.desc(), Card.id.desc())
     )
     return list(result)

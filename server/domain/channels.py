@@ -14,14 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain import rights
 from server.domain.actors import Actor
 from server.domain.errors import N_, Invalid, Message, NotFound
-from server.models import WorkingGroup
+from server.models import GroupMember, WorkingGroup
 
 MAX_CHANNELS = 16
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
+KINDS = ("group", "board")
+
+
 def group_channel(group_id: int) -> str:
     return f"group:{group_id}"
+
+
+def board_channel(group_id: int) -> str:
+    return f"board:{group_id}"
 
 
 async def authorize_channels(
@@ -29,22 +36,30 @@ async def authorize_channels(
 ) -> list[str]:
     """The channels the actor may follow; refuses unknown or malformed ones.
 
-    A group's channel carries what its page shows: whoever may see the group (see `rights`).
+    A group's channel carries what its page shows: whoever may see the group. A board's channel
+    carries the cards: only those who may use the board (see `rights`).
     """
     rights.require_member(actor)
     if not channels or len(channels) > MAX_CHANNELS:
         raise Invalid({"channel": Message(N_("Please name between 1 and 16 live channels."))})
     group_ids: set[int] = set()
+    board_ids: set[int] = set()
     for channel in channels:
         kind, _, ident = channel.partition(":")
-        if kind != "group" or not _is_id(ident):
+        if kind not in KINDS or not _is_id(ident):
             raise Invalid({"channel": Message(N_("Unknown live channel."))})
-        group_ids.add(int(ident))
-    found = set(
-        await session.scalars(select(WorkingGroup.id).where(WorkingGroup.id.in_(group_ids)))
-    )
-    if found != group_ids:
+        (board_ids if kind == "board" else group_ids).add(int(ident))
+    wanted = group_ids | board_ids
+    found = set(await session.scalars(select(WorkingGroup.id).where(WorkingGroup.id.in_(wanted))))
+    if found != wanted:
         raise NotFound()
+    for group_id in board_ids:
+        members = set(
+            await session.scalars(
+                select(GroupMember.organisation_id).where(GroupMember.group_id == group_id)
+            )
+        )
+        rights.require_board_access(actor, group_id, members)
     return list(dict.fromkeys(channels))
 
 

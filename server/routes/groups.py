@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.domain import channels, groups
+from server.domain import cards, channels, groups
 from server.domain.errors import Invalid, Message
 from server.domain.events import latest_event_id
 from server.models import WorkingGroup
@@ -42,6 +42,7 @@ async def show_group(
         moderator_candidates=moderator_candidates,
         moderator_errors=moderator_errors or {},
         may_manage_moderators=actor.is_alliance_admin,
+        may_use_board=cards.may_use_board(actor, group),
     )
 
 

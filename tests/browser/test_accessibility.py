@@ -87,6 +87,7 @@ VISITS = {
     "group": Visit(GROUP, then=live_group),
     "missing-group": Visit("/groups/gibt-es-nicht", 404),
     "profile": Visit("/profile"),
+    "board": Visit("/groups/ag-unterkunft/board"),
     "people": Visit("/organisations/1/people"),
     "admin": Visit("/admin"),
     "admin-join-requests": Visit("/admin/join-requests"),

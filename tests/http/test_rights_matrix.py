@@ -29,6 +29,7 @@ MEMBERS = {**dict.fromkeys(ROLES, OK), "anonymous": SIGN_IN}
 ADMINS_ONLY = {**dict.fromkeys(ROLES, FORBIDDEN), "anonymous": SIGN_IN, "alliance_admin": OK}
 MODERATORS = {**ADMINS_ONLY, "moderator": OK}
 ORGANISATION_ADMINS = {**ADMINS_ONLY, "org_admin": OK}
+BOARD_USERS = {**MEMBERS, "other_member": FORBIDDEN}  # the group's organisations, moderators
 NOBODY_WITHOUT_IDENTITY = dict.fromkeys(ROLES, SIGN_IN)  # needs a verified, unknown identity
 
 
@@ -107,6 +108,13 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
         Rule("GET", "/admin/audit", ADMINS_ONLY),
         Rule("POST", "/groups/{slug:str}/moderators", ADMINS_ONLY, {"person_id": "x"}),
         Rule("POST", "/groups/{slug:str}/moderators/{person_id:int}/remove", ADMINS_ONLY),
+        Rule("GET", "/groups/{slug:str}/board", BOARD_USERS),
+        Rule(
+            "POST",
+            "/groups/{slug:str}/board/cards",
+            BOARD_USERS,
+            {"kind": "need", "resource_kind": "time", "title": "Hilfe beim Umzug"},
+        ),
         Rule("GET", "/live", MEMBERS),
         Rule("GET", "/healthz", EVERYONE),
     ]
