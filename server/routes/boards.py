@@ -72,7 +72,18 @@ async def add_card(request: Request) -> Response:
     return RedirectResponse(str(request.url_for("board", slug=group.slug).path), status_code=303)
 
 
+async def similar_cards(request: Request) -> Response:
+    """What already exists like the card being typed (an htmx fragment)."""
+    actor = await current_actor(request)
+    text = request.query_params.get("title", "")
+    async with read_session(request) as session:
+        group = await groups.get_group(session, actor, request.path_params["slug"])
+        similar = await cards.similar_cards(session, actor, group, text)
+    return render(request, "boards/_similar.html", similar=similar, typed=text.strip())
+
+
 routes = [
     Route("/groups/{slug:str}/board", show_board, name="board"),
     Route("/groups/{slug:str}/board/cards", add_card, methods=["POST"], name="add_card"),
+    Route("/groups/{slug:str}/board/similar", similar_cards, name="similar_cards"),
 ]

@@ -118,3 +118,42 @@ async def test_another_groups_board_is_closed_to_outsiders(session: AsyncSession
         await cards.list_cards(session, factories.actor_of(outsider), group)
     moderator = factories.actor_of(outsider, moderates=(group.id,))
     assert await cards.list_cards(session, moderator, group) == []
+
+
+async def test_similar_cards_find_inflections_and_typos_but_not_unrelated_ones(
+    session: AsyncSession,
+) -> None:
+    group, member = await _group_with_member(session)
+    courses = await cards.add_card(
+        session,
+        member,
+        group,
+        {**NEED, "title": "Sprachkurse für Kinder gesucht", "description": ""},
+        TODAY,
+    )
+    await cards.add_card(session, member, group, PLEDGE, TODAY)  # a van for furniture
+
+    def titles(found: list[Card]) -> list[str]:
+        return [card.title for card in found]
+
+    by_inflection = await cards.similar_cards(session, member, group, "Sprachkurs für ein Kind")
+    by_typo = await cards.similar_cards(session, member, group, "Sprachkruse Kinder")
+    unrelated = await cards.similar_cards(session, member, group, "Dolmetscher beim Arzt")
+    assert titles(by_inflection) == [courses.title]
+    assert titles(by_typo) == [courses.title]
+    assert unrelated == []
+    assert await cards.similar_cards(session, member, group, "ab") == []
+
+
+async def test_similar_cards_only_come_from_boards_the_actor_may_use(
+    session: AsyncSession,
+) -> None:
+    group, member = await _group_with_member(session)
+    await cards.add_card(
+        session, member, group, {**NEED, "title": "Winterjacken für Familien"}, TODAY
+    )
+    other_group, stranger = await _group_with_member(session)
+    assert await cards.similar_cards(session, stranger, other_group, "Winterjacken") == []
+    assert [
+        c.title for c in await cards.similar_cards(session, ADMIN, other_group, "Winterjacken")
+    ] == ["Winterjacken für Familien"]

@@ -78,3 +78,21 @@ def test_people_of_other_organisations_see_nothing_of_the_board(
         assert client.post("/groups/ag-unterkunft/board/cards", data=NEED).status_code == 403
         live = client.get("/live", params={"channel": f"board:{group_id}"})
         assert live.status_code == 403
+
+
+def test_what_already_exists_appears_while_typing(
+    demo_settings: Settings, demo_people: dict[str, int]
+) -> None:
+    with TestClient(create_app(demo_settings), follow_redirects=False) as client:
+        sign_in(client, demo_settings.SECRET_KEY, demo_people[MODERATOR])
+        client.post("/groups/ag-unterkunft/board/cards", data=NEED)
+        found = client.get(
+            "/groups/ag-unterkunft/board/similar",
+            params={"title": "Raum für Sprachkurs"},
+            headers={"HX-Request": "true"},
+        )
+        assert found.template.name == "boards/_similar.html"  # type: ignore[attr-defined]
+        assert [c.title for c in found.context["similar"]] == ["Räume für Sprachkurse"]  # type: ignore[attr-defined]
+        nothing = client.get("/groups/ag-unterkunft/board/similar", params={"title": "Fahrrad"})
+        assert nothing.context["similar"] == []  # type: ignore[attr-defined]
+        assert german("Nothing similar on your boards yet.") in nothing.text

@@ -115,6 +115,7 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
             BOARD_USERS,
             {"kind": "need", "resource_kind": "time", "title": "Hilfe beim Umzug"},
         ),
+        Rule("GET", "/groups/{slug:str}/board/similar", BOARD_USERS),
         Rule("GET", "/live", MEMBERS),
         Rule("GET", "/healthz", EVERYONE),
     ]
