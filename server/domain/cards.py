@@ -45,11 +45,12 @@ STORED_FIELDS = (
 )
 
 
-async def _member_organisations(session: AsyncSession, group_id: int) -> set[int]:
-    result = await session.scalars(
+async def require_board_access(session: AsyncSession, actor: Actor, group_id: int) -> None:
+    """Refuse anyone who may not use the group's board (see `rights.may_use_board`)."""
+    members = await session.scalars(
         select(GroupMember.organisation_id).where(GroupMember.group_id == group_id)
     )
-    return set(result)
+    rights.require_board_access(actor, group_id, set(members))
 
 
 def may_use_board(actor: Actor, group: WorkingGroup) -> bool:
@@ -60,7 +61,7 @@ def may_use_board(actor: Actor, group: WorkingGroup) -> bool:
 
 async def list_cards(session: AsyncSession, actor: Actor, group: WorkingGroup) -> list[Card]:
     """The board's cards that are not archived, the most urgent and newest first."""
-    rights.require_board_access(actor, group.id, await _member_organisations(session, group.id))
+    await require_board_access(session, actor, group.id)
     result = await session.scalars(
         select(Card)
         .where(Card.group_id == group.id, Card.status != CardStatus.archived)
@@ -78,7 +79,7 @@ async def add_card(
     today: date,
 ) -> Card:
     """Put a need, offer or pledge of the actor's organisation on the group's board."""
-    rights.require_board_access(actor, group.id, await _member_organisations(session, group.id))
+    await require_board_access(session, actor, group.id)
     values = parse_card(form, today)
     card = Card(
         group_id=group.id,
@@ -175,7 +176,7 @@ async def similar_cards(
     """Cards like the one being typed, on every board the actor may use, so that people join
     what exists instead of starting it twice: German full-text (inflections) or trigram
     similarity of the title (typos)."""
-    rights.require_board_access(actor, group.id, await _member_organisations(session, group.id))
+    await require_board_access(session, actor, group.id)
     words = text.strip()[:TITLE_MAX]
     if len(words) < SIMILAR_MIN_CHARS:
         return []

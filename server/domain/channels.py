@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import rights
+from server.domain import cards, rights
 from server.domain.actors import Actor
 from server.domain.errors import N_, Invalid, Message, NotFound
-from server.models import GroupMember, WorkingGroup
+from server.models import WorkingGroup
 
 MAX_CHANNELS = 16
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
@@ -54,12 +54,7 @@ async def authorize_channels(
     if found != wanted:
         raise NotFound()
     for group_id in board_ids:
-        members = set(
-            await session.scalars(
-                select(GroupMember.organisation_id).where(GroupMember.group_id == group_id)
-            )
-        )
-        rights.require_board_access(actor, group_id, members)
+        await cards.require_board_access(session, actor, group_id)
     return list(dict.fromkeys(channels))
 
 

@@ -11,7 +11,14 @@ from starlette.routing import Route
 from server.domain import cards, channels, groups
 from server.domain.errors import Invalid, Message
 from server.domain.events import latest_event_id
-from server.routes.common import current_actor, is_htmx, read_session, render, unit_of_work
+from server.routes.common import (
+    current_actor,
+    is_htmx,
+    live_url,
+    read_session,
+    render,
+    unit_of_work,
+)
 from server.templating import render_per_locale
 
 
@@ -25,9 +32,6 @@ async def show_board(
         after = await latest_event_id(session)
         group = await groups.get_group(session, actor, request.path_params["slug"])
         board = await cards.list_cards(session, actor, group)
-    live = request.url_for("live").include_query_params(
-        channel=channels.board_channel(group.id), after=after
-    )
     return render(
         request,
         "boards/show.html",
@@ -36,7 +40,7 @@ async def show_board(
         cards=board,
         form=form or {},
         errors=errors or {},
-        live_url=f"{live.path}?{live.query}",
+        live_url=live_url(request, channels.board_channel(group.id), after),
     )
 
 

@@ -42,6 +42,12 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
+def live_url(request: Request, channel: str, after: int) -> str:
+    """The page's SSE address: its channel, and the outbox position it was rendered at."""
+    url = request.url_for("live").include_query_params(channel=channel, after=after)
+    return f"{url.path}?{url.query}"
+
+
 def local_path(value: str | None, fallback: str = "/") -> str:
     """A same-site path to return to; anything else (another host, a scheme) is refused."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
@@ -53,6 +59,7 @@ __all__ = [
     "current_actor",
     "htmx_target",
     "is_htmx",
+    "live_url",
     "local_path",
     "read_session",
     "render",

@@ -9,10 +9,10 @@ from starlette.routing import Route
 from server.domain import cards, channels, groups
 from server.domain.errors import Invalid, Message
 from server.domain.events import latest_event_id
-from server.models import WorkingGroup
 from server.routes.common import (
     current_actor,
     is_htmx,
+    live_url,
     read_session,
     render,
     unit_of_work,
@@ -38,7 +38,7 @@ async def show_group(
         candidates=candidates,
         errors={},
         joined=None,
-        live_url=_live_url(request, group, after),
+        live_url=live_url(request, channels.group_channel(group.id), after),
         moderator_candidates=moderator_candidates,
         moderator_errors=moderator_errors or {},
         may_manage_moderators=actor.is_alliance_admin,
@@ -125,13 +125,6 @@ async def join_group(request: Request) -> Response:
         errors={},
         joined=joined,
     )
-
-
-def _live_url(request: Request, group: WorkingGroup, after: int) -> str:
-    url = request.url_for("live").include_query_params(
-        channel=channels.group_channel(group.id), after=after
-    )
-    return str(url.path) + "?" + url.query
 
 
 routes = [
