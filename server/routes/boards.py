@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.domain import cards, channels, groups
+from server.domain import card_search, cards, channels, groups
 from server.domain.errors import Invalid, Message
 from server.domain.events import latest_event_id
 from server.routes.common import (
@@ -82,7 +82,7 @@ async def similar_cards(request: Request) -> Response:
     text = request.query_params.get("title", "")
     async with read_session(request) as session:
         group = await groups.get_group(session, actor, request.path_params["slug"])
-        similar = await cards.similar_cards(session, actor, group, text)
+        similar = await card_search.similar_cards(session, actor, group, text)
     return render(request, "boards/_similar.html", similar=similar, typed=text.strip())
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import cards, groups
+from server.domain import card_search, cards, groups
 from server.domain.actors import Actor
 from server.domain.errors import Invalid, NotAllowed
 from server.models import Card, CardChange, CardKind, CardStatus, ResourceKind, WorkingGroup
@@ -136,13 +136,15 @@ async def test_similar_cards_find_inflections_and_typos_but_not_unrelated_ones(
     def titles(found: list[Card]) -> list[str]:
         return [card.title for card in found]
 
-    by_inflection = await cards.similar_cards(session, member, group, "Sprachkurs für ein Kind")
-    by_typo = await cards.similar_cards(session, member, group, "Sprachkruse Kinder")
-    unrelated = await cards.similar_cards(session, member, group, "Dolmetscher beim Arzt")
+    by_inflection = await card_search.similar_cards(
+        session, member, group, "Sprachkurs für ein Kind"
+    )
+    by_typo = await card_search.similar_cards(session, member, group, "Sprachkruse Kinder")
+    unrelated = await card_search.similar_cards(session, member, group, "Dolmetscher beim Arzt")
     assert titles(by_inflection) == [courses.title]
     assert titles(by_typo) == [courses.title]
     assert unrelated == []
-    assert await cards.similar_cards(session, member, group, "ab") == []
+    assert await card_search.similar_cards(session, member, group, "ab") == []
 
 
 async def test_similar_cards_only_come_from_boards_the_actor_may_use(
@@ -153,7 +155,8 @@ async def test_similar_cards_only_come_from_boards_the_actor_may_use(
         session, member, group, {**NEED, "title": "Winterjacken für Familien"}, TODAY
     )
     other_group, stranger = await _group_with_member(session)
-    assert await cards.similar_cards(session, stranger, other_group, "Winterjacken") == []
+    assert await card_search.similar_cards(session, stranger, other_group, "Winterjacken") == []
     assert [
-        c.title for c in await cards.similar_cards(session, ADMIN, other_group, "Winterjacken")
+        c.title
+        for c in await card_search.similar_cards(session, ADMIN, other_group, "Winterjacken")
     ] == ["Winterjacken für Familien"]
