@@ -27,7 +27,7 @@ from server.routes import routes
 from server.security import CSRFMiddleware, SecurityHeadersMiddleware
 from server.sessions import SESSION_COOKIE
 from server.settings import ROOT, Settings, load_settings
-from server.templating import create_templates
+from server.templating import create_templates, path_finder
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.templates = create_templates(app.url_path_for)
+    app.state.templates = create_templates(path_finder(app.routes, app.url_path_for))
     return app
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import create_engine, create_sessionmaker
+from server.demo_cards import load_demo_cards
 from server.models import (
     FederalLevel,
     FieldOfAction,
@@ -360,6 +361,7 @@ async def load_demo(session: AsyncSession) -> None:
     for plain_member in MEMBERS:
         await _person(session, organisations, *plain_member)
     await session.flush()
+    await load_demo_cards(session)
 
 
 async def _person(

@@ -10,9 +10,12 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -73,3 +76,17 @@ def pick_locale(cookie: str | None, default: str) -> str:
     if cookie in LOCALES:
         return cookie
     return default if default in LOCALES else LOCALES[0]
+
+
+# The alliance works in Germany: times are stored in UTC and shown on German wall-clock time.
+DISPLAY_TIME_ZONE = ZoneInfo("Europe/Berlin")
+_WHEN_PATTERNS = {"de": "dd.MM.yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
+
+
+def format_when(value: datetime | None, *, seconds: bool = False) -> str:
+    """A moment as the reader's language writes it, on German time ("–" for none)."""
+    if value is None:
+        return "–"
+    locale = current_locale.get()
+    pattern = _WHEN_PATTERNS.get(locale, _WHEN_PATTERNS["de"]) + (":ss" if seconds else "")
+    return format_datetime(value, pattern, tzinfo=DISPLAY_TIME_ZONE, locale=locale)

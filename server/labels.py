@@ -5,10 +5,12 @@ from __future__ import annotations
 from server.domain.errors import N_
 from server.models import (
     CardKind,
+    CardStatus,
     FederalLevel,
     OrganisationKind,
     OrganisationStatus,
     ResourceKind,
+    Urgency,
 )
 
 KIND_LABELS = {
@@ -66,4 +68,56 @@ RESOURCE_LABELS = {
     ResourceKind.money: N_("Money"),
     ResourceKind.goods: N_("Goods"),
     ResourceKind.space: N_("Space"),
+}
+
+CARD_STATUS_LABELS = {
+    CardStatus.open: N_("Open"),
+    CardStatus.matched: N_("Matched"),
+    CardStatus.in_progress: N_("In progress"),
+    CardStatus.done: N_("Done"),
+    CardStatus.archived: N_("Archived"),
+}
+
+# What a card can be moved to, as the button says it.
+MOVE_LABELS = {
+    CardStatus.open: N_("Reopen"),
+    CardStatus.in_progress: N_("Mark in progress"),
+    CardStatus.done: N_("Mark done"),
+    CardStatus.archived: N_("Archive"),
+}
+
+URGENCY_LABELS = {
+    Urgency.low: N_("Low"),
+    Urgency.normal: N_("Normal"),
+    Urgency.high: N_("High"),
+    Urgency.critical: N_("Critical"),
+}
+
+# What a card's history entry says was done.
+CARD_ACTION_LABELS = {
+    "created": N_("created the card"),
+    "edited": N_("edited"),
+    "moved": N_("moved the card"),
+    "matched": N_("matched the card"),
+    "redeemed": N_("redeemed the pledge"),
+    "redemption_confirmed": N_("confirmed a redemption"),
+    "redemption_declined": N_("declined a redemption"),
+    "redemption_reported": N_("reported on a redemption"),
+}
+
+# The names of the card fields, in the history and in conflict messages.
+CARD_FIELD_LABELS = {
+    "kind": N_("Kind of card"),
+    "resource_kind": N_("Resource"),
+    "urgency": N_("Urgency"),
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "quantity": N_("How much / how long"),
+    "region": N_("Region"),
+    "promise": N_("We promise …"),
+    "condition": N_("… if someone helps with"),
+    "helpers_needed": N_("Helpers needed"),
+    "deadline": N_("Deadline"),
+    "status": N_("Status"),
+    "match": N_("Matched with"),
 }

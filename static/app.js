@@ -44,6 +44,76 @@
     if (source && source.readyState === EventSource.OPEN) setStatus("connected");
   });
 
+  // Cards arriving live: put each where it belongs on every card list of the page (or take
+  // it away when it no longer passes that list's filters), and announce it politely.
+  function attr(elt, name) { return elt.getAttribute(name) || ""; }
+
+  function passes(list, card) {
+    var only = attr(list, "data-only");
+    if (only) return only === attr(card, "data-id");
+    var status = attr(list, "data-filter-status");
+    if (status ? attr(card, "data-status") !== status : attr(card, "data-status") === "archived") {
+      return false;
+    }
+    var same = [["kind", "kind"], ["resource", "resource"], ["region", "region"],
+                ["organisation", "organisation"]];
+    for (var i = 0; i < same.length; i++) {
+      var wanted = attr(list, "data-filter-" + same[i][0]);
+      if (wanted && wanted !== attr(card, "data-" + same[i][1])) return false;
+    }
+    var words = attr(list, "data-filter-lexemes").split(" ").filter(Boolean);
+    if (!words.length) return true;
+    var has = new Set(attr(card, "data-lexemes").split(" "));
+    return words.every(function (word) { return has.has(word); });
+  }
+
+  function place(list, card) {
+    var items = list.querySelector("[data-card-list]");
+    var id = Number(attr(card, "data-id"));
+    var old = items.querySelector('[data-id="' + id + '"]');
+    if (!passes(list, card)) {
+      if (old) old.remove();
+    } else {
+      var copy = card.cloneNode(true);
+      if (old) {
+        old.replaceWith(copy);
+      } else {
+        // Newest first, as the server lists them.
+        var later = Array.prototype.find.call(items.children, function (other) {
+          return Number(attr(other, "data-id")) < id;
+        });
+        items.insertBefore(copy, later || null);
+      }
+      htmx.process(copy);
+    }
+    var count = list.querySelector("[data-count]");
+    if (count) count.textContent = String(items.children.length);
+    var empty = list.querySelector("[data-empty]");
+    if (empty) empty.hidden = items.children.length > 0;
+    var note = list.querySelector("[data-changed-note]");
+    if (note && old && attr(old, "data-version") !== attr(card, "data-version")) {
+      note.hidden = false;
+      // The parts of a card's page that follow from the card (moves, matches, redemptions,
+      // history) are fetched again; the edit form is left alone while someone types in it.
+      htmx.trigger(document.body, "kp:card-changed");
+    }
+  }
+
+  document.addEventListener("htmx:sseBeforeMessage", function (evt) {
+    if (!evt.target.hasAttribute("data-card-stream")) return;
+    evt.preventDefault(); // placed here instead of swapped in
+    var url = connectUrl(evt.target);
+    if (url && evt.detail.lastEventId) lastIds.set(url, evt.detail.lastEventId);
+    var fragment = document.createElement("template");
+    fragment.innerHTML = evt.detail.data;
+    var card = fragment.content.querySelector("[data-id]");
+    if (!card) return;
+    document.querySelectorAll("[data-live-cards]").forEach(function (list) { place(list, card); });
+    var said = fragment.content.querySelector("[data-announce]");
+    var announcer = document.getElementById("live-announcer");
+    if (said && announcer) announcer.textContent = said.textContent;
+  });
+
   // After an htmx form swap, move focus to the first error so keyboard users land on it.
   document.addEventListener("htmx:afterSettle", function (evt) {
     if (!evt.detail.requestConfig) return; // live updates never move the focus

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain import cards
 from server.domain.actors import Actor
 from server.models import (
+    Card,
     FederalLevel,
     FieldOfAction,
+    GroupMember,
     Organisation,
     OrganisationKind,
     OrganisationStatus,
@@ -77,3 +81,30 @@ def actor_of(person: Person, *, moderates: tuple[int, ...] = ()) -> Actor:
         is_organisation_admin=person.is_organisation_admin,
         moderated_group_ids=frozenset(moderates),
     )
+
+
+async def member_of_group(
+    session: AsyncSession, group: WorkingGroup, **person_extra: object
+) -> tuple[Organisation, Person]:
+    """A new member organisation in the group, and a person of it."""
+    organisation_row = await organisation(
+        session, contact_email=f"{uuid.uuid4().hex[:8]}@org.example"
+    )
+    session.add(GroupMember(group_id=group.id, organisation_id=organisation_row.id))
+    await session.flush()
+    return organisation_row, await person(session, organisation_row.id, **person_extra)
+
+
+async def pledge(
+    session: AsyncSession, actor: Actor, group: WorkingGroup, today: date, **fields: str
+) -> Card:
+    """A pledge of the actor's organisation, put on the board like a person would."""
+    form = {
+        "kind": "pledge",
+        "resource_kind": "goods",
+        "title": unique("Transporter"),
+        "promise": "Wir stellen einen Transporter für 4 Samstage",
+        "condition": "wenn jemand zwei Fahrer:innen findet",
+        **fields,
+    }
+    return await cards.add_card(session, actor, group, form, today)

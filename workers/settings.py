@@ -8,7 +8,12 @@ from arq.connections import RedisSettings
 
 from server.db import create_engine, create_sessionmaker
 from server.settings import load_settings
-from workers.jobs import send_join_request_decision_mail, send_welcome_mail
+from workers.board_jobs import send_match_mail
+from workers.jobs import (
+    send_join_request_decision_mail,
+    send_redemption_mail,
+    send_welcome_mail,
+)
 
 _settings = load_settings()
 
@@ -25,7 +30,12 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [send_welcome_mail, send_join_request_decision_mail]
+    functions: ClassVar[list[Any]] = [
+        send_welcome_mail,
+        send_join_request_decision_mail,
+        send_match_mail,
+        send_redemption_mail,
+    ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(_settings.REDIS_URL)

@@ -2,7 +2,7 @@
 
 from server.models.audit import AuditEntry
 from server.models.base import Base
-from server.models.cards import Card, CardChange
+from server.models.cards import Card, CardChange, CardMatch, PledgeRedemption
 from server.models.enums import (
     CardKind,
     CardStatus,
@@ -10,6 +10,9 @@ from server.models.enums import (
     JoinRequestStatus,
     OrganisationKind,
     OrganisationStatus,
+    PageKind,
+    PageVisibility,
+    RedemptionStatus,
     ResourceKind,
     Urgency,
 )
@@ -17,10 +20,18 @@ from server.models.events import Event
 from server.models.groups import FieldOfAction, GroupMember, GroupModerator, WorkingGroup
 from server.models.identity_providers import IdentityProvider
 from server.models.join_requests import JoinRequest
+from server.models.knowledge import KnowledgePage, KnowledgeRevision
 from server.models.organisations import Organisation, organisation_fields
 from server.models.persons import Person
 
 __all__ = [
+    "KnowledgeRevision",
+    "KnowledgePage",
+    "RedemptionStatus",
+    "PageVisibility",
+    "PageKind",
+    "PledgeRedemption",
+    "CardMatch",
     "AuditEntry",
     "Base",
     "Card",

@@ -16,17 +16,20 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, Timestamped
-from server.models.enums import CardKind, CardStatus, ResourceKind, Urgency
+from server.models.enums import CardKind, CardStatus, RedemptionStatus, ResourceKind, Urgency
 from server.models.organisations import _enum
 
 if TYPE_CHECKING:
     from server.models.organisations import Organisation
+    from server.models.persons import Person
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
@@ -60,6 +63,20 @@ class Card(Timestamped, Base):
             postgresql_ops={"title": "gin_trgm_ops"},
         ),
         Index("ix_cards_group_status", "group_id", "status"),
+        # The similar-card search (domain/card_search.py): nearest titles first, and the words
+        # of a typed description looked up in titles alone.
+        Index(
+            "ix_cards_title_trgm_gist",
+            "title",
+            postgresql_using="gist",
+            postgresql_ops={"title": "gist_trgm_ops"},
+        ),
+        Index(
+            "ix_cards_title_search",
+            text("to_tsvector('german'::regconfig, title::text)"),
+            postgresql_using="gin",
+        ),
+        Index("ix_cards_region_status", "region", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +116,7 @@ class CardChange(Base):
     """One entry of a card's history: who changed what, when (field -> [before, after])."""
 
     __tablename__ = "card_changes"
+    __table_args__ = (UniqueConstraint("card_id", "version", name="uq_card_changes_version"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
@@ -106,3 +124,66 @@ class CardChange(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     action: Mapped[str] = mapped_column(String(40))
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """The card's version after this change."""
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    """Every editable field after this change: the base a later edit of this version is merged
+    against."""
+
+    person: Mapped[Person | None] = relationship()
+
+
+class CardMatch(Base):
+    """A need linked to an offer or pledge that meets it (cards may sit on different boards of
+    one field of action)."""
+
+    __tablename__ = "card_matches"
+    __table_args__ = (
+        UniqueConstraint("need_id", "supply_id", name="uq_card_matches_pair"),
+        CheckConstraint("need_id <> supply_id", name="two_cards"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    supply_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When both organisations were told by e-mail (the job sends once)."""
+
+    need: Mapped[Card] = relationship(foreign_keys=[need_id])
+    supply: Mapped[Card] = relationship(foreign_keys=[supply_id])
+
+
+class PledgeRedemption(Timestamped, Base):
+    """An organisation redeeming a pledge by fulfilling its condition; the pledger confirms, and
+    the redeeming organisation's report (a knowledge page) finishes it."""
+
+    __tablename__ = "pledge_redemptions"
+    __table_args__ = (
+        UniqueConstraint("pledge_id", "organisation_id", name="uq_pledge_redemptions_once"),
+        CheckConstraint("length(btrim(fulfilment)) > 0", name="fulfilment_not_blank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    fulfilment: Mapped[str] = mapped_column(Text)
+    """How the redeeming organisation fulfilled the pledge's condition."""
+    status: Mapped[RedemptionStatus] = mapped_column(
+        _enum(RedemptionStatus, "redemption_status"),
+        default=RedemptionStatus.claimed,
+        server_default=RedemptionStatus.claimed.value,
+    )
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    report_page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("knowledge_pages.id", ondelete="SET NULL")
+    )
+
+    pledge: Mapped[Card] = relationship()
+    organisation: Mapped[Organisation] = relationship()

@@ -63,3 +63,24 @@ class CardStatus(enum.StrEnum):
     in_progress = "in_progress"
     done = "done"
     archived = "archived"
+
+
+class RedemptionStatus(enum.StrEnum):
+    """A pledge's redemption: claimed by the redeeming organisation, confirmed (or declined) by
+    the pledger, finished with the redeeming organisation's report."""
+
+    claimed = "claimed"
+    confirmed = "confirmed"
+    declined = "declined"
+    reported = "reported"
+
+
+class PageVisibility(enum.StrEnum):
+    members = "members"
+    public = "public"
+
+
+class PageKind(enum.StrEnum):
+    pledge_report = "pledge_report"
+    good_practice = "good_practice"
+    session_summary = "session_summary"

@@ -1,4 +1,5 @@
-"""A working group's board: its cards, and adding one (live for every open board page)."""
+"""A working group's board: its cards filtered, adding one (live for every open board page),
+and what already exists like the card being typed."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.domain import card_search, cards, channels, groups
-from server.domain.errors import Invalid, Message
+from server.domain import boards, card_search, cards, channels, groups
+from server.domain.errors import N_, Invalid, Message
 from server.domain.events import latest_event_id
+from server.routes.card_events import emit_card
 from server.routes.common import (
     current_actor,
+    htmx_target,
     is_htmx,
     live_url,
     read_session,
     render,
     unit_of_work,
 )
-from server.templating import render_per_locale
 
 
 async def show_board(
@@ -28,36 +30,51 @@ async def show_board(
     errors: dict[str, Message] | None = None,
 ) -> Response:
     actor = await current_actor(request)
+    params = dict(request.query_params)
+    filter_errors: dict[str, Message] = {}
+    try:
+        board_filter = boards.parse_filter(params)
+    except Invalid as exc:
+        board_filter, filter_errors = boards.BoardFilter(), exc.errors
     async with read_session(request) as session:
         after = await latest_event_id(session)
         group = await groups.get_group(session, actor, request.path_params["slug"])
-        board = await cards.list_cards(session, actor, group)
+        board = await boards.list_cards(session, actor, group, board_filter)
+        query_lexemes = await boards.lexemes(session, board_filter.q)
+        choices = (
+            None if htmx_target(request) == "cards" else await boards.filter_choices(session, group)
+        )
+    status = 422 if errors or filter_errors else 200
+    context = {
+        "group": group,
+        "cards": board,
+        "board_filter": board_filter,
+        "query_lexemes": query_lexemes,
+    }
+    if choices is None:
+        return render(request, "boards/_cards.html", status_code=status, **context)
     return render(
         request,
         "boards/show.html",
-        status_code=422 if errors else 200,
-        group=group,
-        cards=board,
+        status_code=status,
+        choices=choices,
+        filter_form=params,
+        filter_errors=filter_errors,
         form=form or {},
         errors=errors or {},
         live_url=live_url(request, channels.board_channel(group.id), after),
+        **context,
     )
 
 
 async def add_card(request: Request) -> Response:
     actor = await current_actor(request)
     form = {key: str(value) for key, value in (await request.form()).items()}
-    templates = request.app.state.templates
     try:
         async with unit_of_work(request) as uow:
             group = await groups.get_group(uow.session, actor, request.path_params["slug"])
             card = await cards.add_card(uow.session, actor, group, form, date.today())
-            board = await cards.list_cards(uow.session, actor, group)
-            await uow.emit(
-                channels.board_channel(group.id),
-                "cards",
-                render_per_locale(templates, "boards/_cards_event.html", cards=board, added=card),
-            )
+            await emit_card(request, uow, group, card, N_("New on the board: %(title)s"))
     except Invalid as exc:
         if is_htmx(request):
             async with read_session(request) as session:
@@ -77,13 +94,16 @@ async def add_card(request: Request) -> Response:
 
 
 async def similar_cards(request: Request) -> Response:
-    """What already exists like the card being typed (an htmx fragment)."""
+    """What already exists on every board like the card being typed (an htmx fragment). The
+    summaries are the alliance's, whichever board's form asks: the group is not looked up,
+    which keeps this request (sent while typing) quick."""
     actor = await current_actor(request)
-    text = request.query_params.get("title", "")
+    title = request.query_params.get("title", "")
+    description = request.query_params.get("description", "")
     async with read_session(request) as session:
-        group = await groups.get_group(session, actor, request.path_params["slug"])
-        similar = await card_search.similar_cards(session, actor, group, text)
-    return render(request, "boards/_similar.html", similar=similar, typed=text.strip())
+        similar = await card_search.similar_cards(session, actor, title, description)
+    typed = max(title.strip(), description.strip(), key=len)
+    return render(request, "boards/_similar.html", similar=similar, typed=typed)
 
 
 routes = [

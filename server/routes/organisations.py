@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.domain import groups, organisations, rights
+from server.domain import card_overview, groups, organisations, rights
 from server.domain.errors import Invalid
 from server.routes.common import (
     current_actor,
@@ -92,11 +92,16 @@ async def show_organisation(request: Request) -> Response:
             session, actor, request.path_params["organisation_id"]
         )
         memberships = await groups.groups_of(session, organisation.id)
+        open_cards, open_card_count = await card_overview.list_organisation_cards(
+            session, actor, organisation.id
+        )
     return render(
         request,
         "organisations/show.html",
         organisation=organisation,
         memberships=memberships,
+        open_cards=open_cards,
+        open_card_count=open_card_count,
         may_manage_people=rights.may_manage_people_of(actor, organisation.id),
     )
 

@@ -69,6 +69,34 @@ async def first_organisation(page: Page, locale: str) -> None:
     await expect(page.locator("h1")).to_have_text(name or "")
 
 
+async def invalid_card_kind(page: Page, locale: str) -> None:
+    kind = page.locator("#kind")
+    await expect(kind).to_have_attribute("aria-invalid", "true")
+    await expect(kind).to_have_attribute("aria-describedby", "kind-error")
+    await expect(page.locator("#kind-error")).not_to_be_empty()
+    await expect(page.locator("#card-results")).to_be_visible()
+
+
+async def filter_needs(page: Page, locale: str) -> None:
+    """The overview's filters (htmx) replace the results in place."""
+    await expect(page.locator("#card-results .card").first).to_be_visible()
+    await page.locator("#field").select_option("bildung")
+    await expect(page).to_have_url(re.compile(r"[?&]field=bildung(&|$)"))
+    await expect(page.locator("#card-results h3")).to_have_text(
+        ["Bildung, Kinderbetreuung und Sprache"]
+    )
+
+
+async def similar_from_description(page: Page, locale: str) -> None:
+    """Typing a card's description shows what exists on every board (the title is sent too),
+    each leading to the card on its board (the alliance admin may use every board)."""
+    await page.locator("#description").fill("Wir sammeln Winterjacken für Kinder.")
+    similar = page.locator("#similar li")
+    await expect(similar.first).to_contain_text("Winterjacken und Winterschuhe für Kinder")
+    link = similar.first.get_by_role("link")
+    await expect(link).to_have_attribute("href", re.compile(r"^/groups/ag-versorgung/board/"))
+
+
 async def live_group(page: Page, locale: str) -> None:
     status = page.locator("#connection-status")
     await expect(status).to_have_attribute("data-state", "connected")
@@ -88,6 +116,11 @@ VISITS = {
     "missing-group": Visit("/groups/gibt-es-nicht", 404),
     "profile": Visit("/profile"),
     "board": Visit("/groups/ag-unterkunft/board"),
+    "board-similar-cards": Visit("/groups/ag-unterkunft/board", then=similar_from_description),
+    "needs": Visit("/needs"),
+    "needs-of-a-kind": Visit("/needs?kind=need"),
+    "needs-invalid-filter": Visit("/needs?kind=bogus", 422, invalid_card_kind),
+    "needs-filtered-live": Visit("/needs", then=filter_needs),
     "people": Visit("/organisations/1/people"),
     "admin": Visit("/admin"),
     "admin-join-requests": Visit("/admin/join-requests"),

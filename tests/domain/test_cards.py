@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import card_search, cards, groups
+from server.domain import boards, cards, groups
 from server.domain.actors import Actor
 from server.domain.errors import Invalid, NotAllowed
 from server.models import Card, CardChange, CardKind, CardStatus, ResourceKind, WorkingGroup
@@ -57,7 +57,7 @@ async def test_a_member_adds_a_need_of_their_organisation(session: AsyncSession)
         CardStatus.open,
     )
     assert card.organisation_id == member.organisation_id
-    assert [c.id for c in await cards.list_cards(session, member, group)] == [card.id]
+    assert [c.id for c in await boards.list_cards(session, member, group)] == [card.id]
     history = list(await session.scalars(select(CardChange).where(CardChange.card_id == card.id)))
     assert [(h.action, h.changes["title"]) for h in history] == [
         ("created", [None, "Räume für Sprachkurse gesucht"])
@@ -115,48 +115,6 @@ async def test_another_groups_board_is_closed_to_outsiders(session: AsyncSession
     with pytest.raises(NotAllowed):
         await cards.add_card(session, factories.actor_of(outsider), group, NEED, TODAY)
     with pytest.raises(NotAllowed):
-        await cards.list_cards(session, factories.actor_of(outsider), group)
+        await boards.list_cards(session, factories.actor_of(outsider), group)
     moderator = factories.actor_of(outsider, moderates=(group.id,))
-    assert await cards.list_cards(session, moderator, group) == []
-
-
-async def test_similar_cards_find_inflections_and_typos_but_not_unrelated_ones(
-    session: AsyncSession,
-) -> None:
-    group, member = await _group_with_member(session)
-    courses = await cards.add_card(
-        session,
-        member,
-        group,
-        {**NEED, "title": "Sprachkurse für Kinder gesucht", "description": ""},
-        TODAY,
-    )
-    await cards.add_card(session, member, group, PLEDGE, TODAY)  # a van for furniture
-
-    def titles(found: list[Card]) -> list[str]:
-        return [card.title for card in found]
-
-    by_inflection = await card_search.similar_cards(
-        session, member, group, "Sprachkurs für ein Kind"
-    )
-    by_typo = await card_search.similar_cards(session, member, group, "Sprachkruse Kinder")
-    unrelated = await card_search.similar_cards(session, member, group, "Dolmetscher beim Arzt")
-    assert titles(by_inflection) == [courses.title]
-    assert titles(by_typo) == [courses.title]
-    assert unrelated == []
-    assert await card_search.similar_cards(session, member, group, "ab") == []
-
-
-async def test_similar_cards_only_come_from_boards_the_actor_may_use(
-    session: AsyncSession,
-) -> None:
-    group, member = await _group_with_member(session)
-    await cards.add_card(
-        session, member, group, {**NEED, "title": "Winterjacken für Familien"}, TODAY
-    )
-    other_group, stranger = await _group_with_member(session)
-    assert await card_search.similar_cards(session, stranger, other_group, "Winterjacken") == []
-    assert [
-        c.title
-        for c in await card_search.similar_cards(session, ADMIN, other_group, "Winterjacken")
-    ] == ["Winterjacken für Familien"]
+    assert await boards.list_cards(session, moderator, group) == []

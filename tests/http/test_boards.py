@@ -26,11 +26,13 @@ def test_a_member_puts_a_need_on_the_board(
     with TestClient(create_app(demo_settings), follow_redirects=False) as client:
         sign_in(client, demo_settings.SECRET_KEY, demo_people[MODERATOR])
         assert client.get("/groups/ag-unterkunft").context["may_use_board"]  # type: ignore[attr-defined]
+        before = client.get("/groups/ag-unterkunft/board").context["cards"]  # type: ignore[attr-defined]
         response = client.post("/groups/ag-unterkunft/board/cards", data=NEED)
         assert response.status_code == 303
         board = client.get("/groups/ag-unterkunft/board")
         assert board.status_code == 200
-        assert [c.title for c in board.context["cards"]] == ["Räume für Sprachkurse"]  # type: ignore[attr-defined]
+        titles = [c.title for c in board.context["cards"]]  # type: ignore[attr-defined]
+        assert titles[0] == "Räume für Sprachkurse" and len(titles) == len(before) + 1
         assert "Unterkunft Ukraine e. V." in board.text
         assert board.context["live_url"].startswith("/live?channel=board%3A")  # type: ignore[attr-defined]
 
@@ -40,6 +42,8 @@ def test_bad_cards_are_refused_with_messages_and_nothing_saved(
 ) -> None:
     with TestClient(create_app(demo_settings), follow_redirects=False) as client:
         sign_in(client, demo_settings.SECRET_KEY, demo_people[MODERATOR])
+        board = client.get("/groups/ag-unterkunft/board")
+        before = [c.id for c in board.context["cards"]]  # type: ignore[attr-defined]
         response = client.post(
             "/groups/ag-unterkunft/board/cards",
             data={**NEED, "title": "", "resource_kind": "love", "deadline": "2001-01-01"},
@@ -49,7 +53,8 @@ def test_bad_cards_are_refused_with_messages_and_nothing_saved(
         assert response.template.name == "boards/_card_form.html"  # type: ignore[attr-defined]
         assert set(response.context["errors"]) == {"title", "resource_kind", "deadline"}  # type: ignore[attr-defined]
         assert german("The deadline must not lie in the past.") in response.text
-        assert client.get("/groups/ag-unterkunft/board").context["cards"] == []  # type: ignore[attr-defined]
+        after = client.get("/groups/ag-unterkunft/board").context["cards"]  # type: ignore[attr-defined]
+        assert [c.id for c in after] == before
 
 
 def test_markup_on_a_card_is_shown_escaped(
@@ -80,7 +85,7 @@ def test_people_of_other_organisations_see_nothing_of_the_board(
         assert live.status_code == 403
 
 
-def test_what_already_exists_appears_while_typing(
+def test_what_already_exists_on_any_board_appears_while_typing(
     demo_settings: Settings, demo_people: dict[str, int]
 ) -> None:
     with TestClient(create_app(demo_settings), follow_redirects=False) as client:
@@ -92,7 +97,20 @@ def test_what_already_exists_appears_while_typing(
             headers={"HX-Request": "true"},
         )
         assert found.template.name == "boards/_similar.html"  # type: ignore[attr-defined]
-        assert [c.title for c in found.context["similar"]] == ["Räume für Sprachkurse"]  # type: ignore[attr-defined]
+        [first, *_] = found.context["similar"]  # type: ignore[attr-defined]
+        assert first.title == "Räume für Sprachkurse"
+        assert f'href="/groups/ag-unterkunft/board/cards/{first.id}"' in found.text
         nothing = client.get("/groups/ag-unterkunft/board/similar", params={"title": "Fahrrad"})
         assert nothing.context["similar"] == []  # type: ignore[attr-defined]
-        assert german("Nothing similar on your boards yet.") in nothing.text
+        assert german("Nothing similar on any board yet.") in nothing.text
+
+        # Tobias's organisation is not in AG Unterkunft: he is shown the card all the same,
+        # while typing on his own group's board, and led to the group's page.
+        sign_in(client, demo_settings.SECRET_KEY, demo_people[OUTSIDER])
+        elsewhere = client.get(
+            "/groups/ag-versorgung/board/similar",
+            params={"title": "Sprachkurs", "description": "Wir brauchen Räume dafür"},
+        )
+        assert elsewhere.status_code == 200
+        assert "Räume für Sprachkurse" in [c.title for c in elsewhere.context["similar"]]  # type: ignore[attr-defined]
+        assert 'href="/groups/ag-unterkunft">Räume für Sprachkurse</a>' in elsewhere.text

@@ -31,6 +31,8 @@ MODERATORS = {**ADMINS_ONLY, "moderator": OK}
 ORGANISATION_ADMINS = {**ADMINS_ONLY, "org_admin": OK}
 BOARD_USERS = {**MEMBERS, "other_member": FORBIDDEN}  # the group's organisations, moderators
 NOBODY_WITHOUT_IDENTITY = dict.fromkeys(ROLES, SIGN_IN)  # needs a verified, unknown identity
+# The redeeming organisation of the matrix's pledges is the member's (and the org admin's).
+REDEEMERS = {**dict.fromkeys(ROLES, FORBIDDEN), "anonymous": SIGN_IN, "member": OK, "org_admin": OK}
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
         "email_domains": "matrix.example",
     }
     approve, decline = ids.get("approve_request", 0), ids.get("decline_request", 0)
+    report = {"title": "Vier Samstage", "body": "Es hat geklappt.", "visibility": "members"}
     table = [
         Rule("GET", "/login", EVERYONE),
         Rule("POST", "/login", EVERYONE, {"email": "someone@unknown.example"}),
@@ -115,11 +118,66 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
             BOARD_USERS,
             {"kind": "need", "resource_kind": "time", "title": "Hilfe beim Umzug"},
         ),
-        Rule("GET", "/groups/{slug:str}/board/similar", BOARD_USERS),
+        # summaries of open cards: for every approved member (details stay on the boards)
+        Rule("GET", "/groups/{slug:str}/board/similar", MEMBERS),
+        Rule("GET", "/needs", MEMBERS),
+        Rule("GET", "/groups/{slug:str}/board/cards/{card_id:int}", BOARD_USERS),
+        Rule(
+            "POST",
+            "/groups/{slug:str}/board/cards/{card_id:int}/edit",
+            BOARD_USERS,
+            {"version": "1", "title": "Umzugshilfe gesucht"},
+        ),
+        # The first mover moves it; everyone after is told it is there already (422).
+        Rule(
+            "POST",
+            "/groups/{slug:str}/board/cards/{card_id:int}/status",
+            BOARD_USERS,
+            {"status": "in_progress"},
+        ),
+        Rule(
+            "POST",
+            "/groups/{slug:str}/board/cards/{card_id:int}/matches",
+            BOARD_USERS,
+            {"other": "x"},
+        ),
+        # A pledge of an organisation none of the roles belongs to; an empty fulfilment (422)
+        # shows who gets past the rights.
+        Rule(
+            "POST",
+            "/groups/{slug:str}/board/cards/{card_id:int}/redemptions",
+            BOARD_USERS,
+            {"fulfilment": ""},
+            filled=f"/groups/{GROUP}/board/cards/{ids.get('pledge', 0)}/redemptions",
+        ),
+        # Each role decides on a redemption of its own: the pledger's organisation is none of
+        # the roles', so the moderator and the alliance admin decide for it.
+        Rule(
+            "POST",
+            "/groups/{slug:str}/board/redemptions/{redemption_id:int}/decision",
+            MODERATORS,
+            {"decision": "confirm"},
+        ),
+        Rule("GET", "/groups/{slug:str}/board/redemptions/{redemption_id:int}/report", REDEEMERS),
+        Rule(
+            "POST",
+            "/groups/{slug:str}/board/redemptions/{redemption_id:int}/report",
+            REDEEMERS,
+            report,
+        ),
+        Rule("GET", "/knowledge/{page_id:int}", MEMBERS),  # a page for the members
+        Rule(
+            "GET",
+            "/knowledge/{page_id:int}",
+            EVERYONE,
+            filled=f"/knowledge/{ids.get('public_page', 0)}",
+        ),
         Rule("GET", "/live", MEMBERS),
         Rule("GET", "/healthz", EVERYONE),
     ]
-    return {(rule.method, rule.path): rule for rule in table}
+    # A route checked with several rules (e.g. a members-only and a public page) has them
+    # apart by the path each requests.
+    return {(rule.method, rule.filled or rule.path): rule for rule in table}
 
 
 def _concrete(template: str, ids: dict[str, int], role: str) -> str:
@@ -128,12 +186,16 @@ def _concrete(template: str, ids: dict[str, int], role: str) -> str:
     target = "remove_target" if template.endswith("/remove") else "admin_target"
     if "/moderators/" in template:
         target = "moderator_target"
+    redemption = "claimed" if template.endswith("/decision") else "confirmed"
     return (
         template.replace("{locale:str}", "de")
         .replace("{organisation_id:int}", str(organisation))
         .replace("{person_id:int}", str(ids[f"{target}_{role}"]))
         .replace("{slug:str}", GROUP)
         .replace("{provider_id:int}", str(ids.get("provider", 0)))
+        .replace("{card_id:int}", str(ids.get("card", 0)))
+        .replace("{redemption_id:int}", str(ids.get(f"{redemption}_redemption_{role}", 0)))
+        .replace("{page_id:int}", str(ids.get("members_page", 0)))
     )
 
 
@@ -197,6 +259,20 @@ async def _people(database_url: str) -> dict[str, int]:
                 )
             )
 
+        card = await connection.fetchval(
+            "INSERT INTO cards (group_id, organisation_id, kind, resource_kind, title) "
+            "VALUES ($1, $2, 'need', 'time', 'Hilfe beim Umzug') RETURNING id",
+            group,
+            inside,
+        )
+        await connection.execute(
+            "INSERT INTO card_changes (card_id, action, version, snapshot) "
+            "VALUES ($1, 'created', 1, $2::jsonb)",
+            card,
+            '{"title": "Hilfe beim Umzug", "resource_kind": "time", "status": "open", '
+            '"urgency": "normal", "description": "", "quantity": "", "region": "", '
+            '"promise": "", "condition": "", "helpers_needed": null, "deadline": null}',
+        )
         provider = await connection.fetchval(
             "INSERT INTO identity_providers (organisation_id, issuer, client_id, client_secret) "
             "VALUES ($1, 'https://login.old-matrix.example', 'kp', 'secret') RETURNING id",
@@ -207,6 +283,8 @@ async def _people(database_url: str) -> dict[str, int]:
             "approve_request": await join_request("Matrix Zustimmung"),
             "decline_request": await join_request("Matrix Ablehnung"),
             "provider": provider,
+            "card": card,
+            **await _pledges(connection, group, inside),
             "provider_organisation": outside[0]["id"],
             "group": group,
             "inside_organisation": inside,
@@ -223,6 +301,59 @@ async def _people(database_url: str) -> dict[str, int]:
         }
     finally:
         await connection.close()
+
+
+async def _pledges(connection: asyncpg.Connection, group: int, inside: int) -> dict[str, int]:
+    """Pledges of a group organisation that none of the roles belongs to, redeemed by the
+    member's organisation: for each role one claimed and one confirmed redemption; a pledge
+    nobody redeemed yet; and a members-only and a public report page."""
+    pledger = await connection.fetchval(
+        "SELECT organisation_id FROM group_members WHERE group_id=$1 AND organisation_id<>$2 "
+        "AND organisation_id NOT IN (SELECT p.organisation_id FROM persons p JOIN "
+        "group_moderators m ON m.person_id=p.id WHERE m.group_id=$1) ORDER BY 1 LIMIT 1",
+        group,
+        inside,
+    )
+
+    async def pledge() -> int:
+        return int(
+            await connection.fetchval(
+                "INSERT INTO cards (group_id, organisation_id, kind, resource_kind, title, "
+                "promise, condition) VALUES ($1, $2, 'pledge', 'goods', 'Transporter', "
+                "'einen Transporter', 'zwei Fahrer:innen') RETURNING id",
+                group,
+                pledger,
+            )
+        )
+
+    async def redemption(status: str) -> int:
+        return int(
+            await connection.fetchval(
+                "INSERT INTO pledge_redemptions (pledge_id, organisation_id, fulfilment, status) "
+                "VALUES ($1, $2, 'Zwei Fahrerinnen', $3) RETURNING id",
+                await pledge(),
+                inside,
+                status,
+            )
+        )
+
+    async def page(visibility: str) -> int:
+        return int(
+            await connection.fetchval(
+                "INSERT INTO knowledge_pages (kind, visibility, title, body, organisation_id, "
+                "group_id) VALUES ('pledge_report', $1, 'Vier Samstage', 'Es hat geklappt.', "
+                "$2, $3) RETURNING id",
+                visibility,
+                inside,
+                group,
+            )
+        )
+
+    ids = {"pledge": await pledge()}
+    for role in ROLES:
+        ids[f"claimed_redemption_{role}"] = await redemption("claimed")
+        ids[f"confirmed_redemption_{role}"] = await redemption("confirmed")
+    return {**ids, "members_page": await page("members"), "public_page": await page("public")}
 
 
 async def _outcome(client: httpx.AsyncClient, rule: Rule, path: str, ids: dict[str, int]) -> str:
@@ -247,7 +378,7 @@ async def test_every_route_has_a_rule_and_every_role_gets_what_it_says(
 ) -> None:
     ids = await _people(demo_database)
     table = rules(ids)
-    missing = _route_table(settings) - set(table)
+    missing = _route_table(settings) - {(rule.method, rule.path) for rule in table.values()}
     assert not missing, f"routes without a rule in the rights matrix: {sorted(missing)}"
     base = await asyncio.to_thread(servers.start)
     failures = []

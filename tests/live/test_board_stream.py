@@ -29,6 +29,7 @@ async def test_a_new_card_is_streamed_to_another_process(
             )
             assert response.status_code == 303
             event = await stream.next()
-    assert event.event == "cards"
+    assert event.event == "card"
+    assert "data-lexemes=" in event.data  # so that filtered pages can decide for themselves
     assert "Zwei Kühlschränke" in event.data
     assert "Neu auf der Pinnwand: Zwei Kühlschränke" in event.data

@@ -1,0 +1,149 @@
+"""One card of a board: its page (details, history, matches, suggestions, redemptions),
+editing it while others do (merged), moving it and matching it, each live for the board."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.domain import card_edits, cards, channels, groups, matching, pledges
+from server.domain.errors import N_, Conflict, DomainError, Invalid, Message
+from server.domain.events import latest_event_id
+from server.routes.card_events import emit_card
+from server.routes.common import current_actor, live_url, read_session, render, unit_of_work
+
+
+async def show_card(
+    request: Request,
+    *,
+    status_code: int = 200,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, Message] | None = None,
+    clashes: list[card_edits.FieldClash] | None = None,
+    message: Message | None = None,
+) -> Response:
+    actor = await current_actor(request)
+    card_id = request.path_params["card_id"]
+    async with read_session(request) as session:
+        after = await latest_event_id(session)
+        group = await groups.get_group(session, actor, request.path_params["slug"])
+        card = await cards.get_card(session, actor, group, card_id)
+        context = {
+            "group": group,
+            "card": card,
+            "history": await cards.history(session, actor, group, card_id),
+            "matches": await matching.matches_of(session, card),
+            "suggestions": await matching.suggestions(session, actor, group, card_id),
+            "redemption_view": (
+                await pledges.redemption_view(session, actor, group, card)
+                if card.kind.value == "pledge"
+                else None
+            ),
+        }
+    return render(
+        request,
+        "boards/card.html",
+        status_code=status_code,
+        form=form if form is not None else cards.snapshot(card),
+        errors=errors or {},
+        clashes={clash.field: clash for clash in clashes or []},
+        message=message,
+        moves=[m for m in cards.MOVES[card.status] if _may_move(actor, card, m)],
+        live_url=live_url(request, channels.board_channel(group.id), after),
+        **context,
+    )
+
+
+def _may_move(actor: Any, card: Any, target: Any) -> bool:
+    archiving = target is cards.CardStatus.archived or card.status is cards.CardStatus.archived
+    return not archiving or cards.may_archive(actor, card)
+
+
+def _problem(exc: DomainError) -> Message:
+    """What went wrong, in one sentence: a refused field's message, else the error's own."""
+    errors = getattr(exc, "errors", None) or {}
+    return next(iter(errors.values()), None) or Message(exc.message)
+
+
+def _back_to_card(request: Request) -> Response:
+    path = request.url_for(
+        "card", slug=request.path_params["slug"], card_id=request.path_params["card_id"]
+    ).path
+    return RedirectResponse(str(path), status_code=303)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {key: str(value) for key, value in (await request.form()).items()}
+
+
+async def edit_card(request: Request) -> Response:
+    actor = await current_actor(request)
+    form = await _form(request)
+    try:
+        async with unit_of_work(request) as uow:
+            group = await groups.get_group(uow.session, actor, request.path_params["slug"])
+            card, changed = await card_edits.edit_card(
+                uow.session, actor, group, request.path_params["card_id"], form, date.today()
+            )
+            if changed:
+                await emit_card(request, uow, group, card, N_("Card changed: %(title)s"))
+    except card_edits.EditConflict as exc:
+        proposal = {**exc.stored, **exc.proposal, "version": exc.version}
+        return await show_card(
+            request, status_code=409, form=proposal, clashes=exc.clashes, message=_problem(exc)
+        )
+    except Invalid as exc:
+        return await show_card(request, status_code=422, form=form, errors=exc.errors)
+    return _back_to_card(request)
+
+
+async def move_card(request: Request) -> Response:
+    actor = await current_actor(request)
+    form = await _form(request)
+    try:
+        async with unit_of_work(request) as uow:
+            group = await groups.get_group(uow.session, actor, request.path_params["slug"])
+            card = await cards.move_card(
+                uow.session,
+                actor,
+                group,
+                request.path_params["card_id"],
+                form.get("status"),
+                form.get("seen"),
+            )
+            await emit_card(request, uow, group, card, N_("Card moved: %(title)s"))
+    except (Invalid, Conflict) as exc:
+        code = 409 if isinstance(exc, Conflict) else 422
+        return await show_card(request, status_code=code, message=_problem(exc))
+    return _back_to_card(request)
+
+
+async def match_card(request: Request) -> Response:
+    actor = await current_actor(request)
+    form = await _form(request)
+    try:
+        async with unit_of_work(request) as uow:
+            group = await groups.get_group(uow.session, actor, request.path_params["slug"])
+            match = await matching.match_cards(
+                uow.session, actor, group, request.path_params["card_id"], form.get("other")
+            )
+            for card in (match.need, match.supply):
+                await emit_card(request, uow, group, card, N_("Matched: %(title)s"))
+            uow.enqueue("send_match_mail", match.record.id, job_id=f"match-{match.record.id}")
+    except (Invalid, Conflict) as exc:
+        code = 409 if isinstance(exc, Conflict) else 422
+        return await show_card(request, status_code=code, message=_problem(exc))
+    return _back_to_card(request)
+
+
+CARD = "/groups/{slug:str}/board/cards/{card_id:int}"
+routes = [
+    Route(CARD, show_card, name="card"),
+    Route(CARD + "/edit", edit_card, methods=["POST"], name="edit_card"),
+    Route(CARD + "/status", move_card, methods=["POST"], name="move_card"),
+    Route(CARD + "/matches", match_card, methods=["POST"], name="match_card"),
+]
