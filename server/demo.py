@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import create_engine, create_sessionmaker
-from server.demo_cards import load_demo_cards
+from server.demo_cards import load_demo_cards, load_demo_redemption
 from server.models import (
     FederalLevel,
     FieldOfAction,
@@ -362,6 +362,7 @@ async def load_demo(session: AsyncSession) -> None:
         await _person(session, organisations, *plain_member)
     await session.flush()
     await load_demo_cards(session)
+    await load_demo_redemption(session)
 
 
 async def _person(

@@ -14,8 +14,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import cards, persons
-from server.models import Card, Person, WorkingGroup
+from server.domain import cards, persons, pledges
+from server.domain.actors import Actor
+from server.models import Card, Person, PledgeRedemption, WorkingGroup
 
 KATRIN = "k.hoffmann@leipzig.example"  # Stadt Leipzig – Sozialamt
 ANNA = "anna.becker@unterkunft-ukraine.example"  # Unterkunft Ukraine e. V.
@@ -267,3 +268,54 @@ async def load_demo_cards(session: AsyncSession, today: date | None = None) -> N
         if demo.deadline_in_days is not None:
             form["deadline"] = (today + timedelta(days=demo.deadline_in_days)).isoformat()
         await cards.add_card(session, actor, group, form, today)
+
+
+async def load_demo_redemption(session: AsyncSession, today: date | None = None) -> None:
+    """A pledge kept, for the demo: Stadt Leipzig redeems Unterkunft Ukraine's pledge to pay
+    rent deposits, Unterkunft Ukraine confirms, and Stadt Leipzig's report is a public
+    knowledge page. Done once: nothing happens when the pledge has a redemption already."""
+    today = today or date.today()
+    pledge = await session.scalar(
+        select(Card).where(Card.title == "Wir übernehmen Mietkautionen", Card.kind == "pledge")
+    )
+    if pledge is None or await session.scalar(
+        select(PledgeRedemption.id).where(PledgeRedemption.pledge_id == pledge.id)
+    ):
+        return
+    group = await session.get(WorkingGroup, pledge.group_id)
+    redeemer = await _actor(session, KATRIN)
+    pledger = await _actor(session, ANNA)
+    if group is None or redeemer is None or pledger is None:
+        return
+    redemption = await pledges.redeem(
+        session,
+        redeemer,
+        group,
+        pledge.id,
+        {
+            "fulfilment": "Zwei Sprachmittlerinnen des Sozialamts begleiten ab sofort jede "
+            "Wohnungsbesichtigung und übersetzen Ukrainisch und Russisch."
+        },
+        today,
+    )
+    await pledges.decide(session, pledger, group, redemption.id, confirm=True)
+    await pledges.report(
+        session,
+        redeemer,
+        group,
+        redemption.id,
+        {
+            "title": "Mietkaution gegen Besichtigungsbegleitung: so lief es in Leipzig",
+            "body": "Unterkunft Ukraine übernahm die Kautionen, das Sozialamt stellte zwei "
+            "Sprachmittlerinnen für die Besichtigungen.\n\nIn sechs Wochen unterschrieben fünf "
+            "Familien einen Mietvertrag. Entscheidend war ein fester Termin pro Woche mit den "
+            "Vermietern und eine Checkliste für die Unterlagen.\n\nZum Nachmachen: die "
+            "Checkliste gibt es beim Sozialamt Leipzig.",
+            "visibility": "public",
+        },
+    )
+
+
+async def _actor(session: AsyncSession, email: str) -> Actor | None:
+    person = await session.scalar(select(Person.id).where(Person.email == email))
+    return await persons.actor_for(session, person) if person is not None else None

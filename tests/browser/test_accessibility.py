@@ -97,6 +97,52 @@ async def similar_from_description(page: Page, locale: str) -> None:
     await expect(link).to_have_attribute("href", re.compile(r"^/groups/ag-versorgung/board/"))
 
 
+def card_page(title: str) -> Callable[[Page, str], Awaitable[None]]:
+    """A card's page, reached from its board by the card's link, once it is live."""
+
+    async def then(page: Page, locale: str) -> None:
+        await page.locator("#cards").get_by_role("link", name=title).click()
+        await expect(page.locator("h1")).to_have_text(title)
+        await expect(page.locator("#connection-status")).to_have_attribute(
+            "data-state", "connected"
+        )
+
+    return then
+
+
+async def pledge_report(page: Page, locale: str) -> None:
+    """The demo pledge's report, reached from the pledge's page."""
+    await card_page("Wir übernehmen Mietkautionen")(page, locale)
+    await page.get_by_role("link", name=translated(locale, "Read the report")).first.click()
+    await expect(page).to_have_url(re.compile(r"/knowledge/\d+$"))
+
+
+async def invalid_board_filter(page: Page, locale: str) -> None:
+    kind = page.locator("#board-kind")
+    await expect(kind).to_have_attribute("aria-invalid", "true")
+    await expect(kind).to_have_attribute("aria-describedby", "board-kind-error")
+    await expect(page.locator("#board-kind-error")).not_to_be_empty()
+
+
+async def stale_edit(page: Page, locale: str) -> None:
+    """A card edited from a form someone else's change made stale: both values shown."""
+    await card_page("Betten und Matratzen für die Erstausstattung")(page, locale)
+    theirs = f"20 Betten ({locale})"  # each run changes it anew
+    status = await page.evaluate(
+        """async (theirs) => {
+            const form = document.querySelector("form[action$='/edit']");
+            const data = new URLSearchParams(new FormData(form));
+            data.set("quantity", theirs);
+            return (await fetch(form.action, {method: "POST", body: data})).status;
+        }""",
+        theirs,
+    )
+    assert status == 200  # the redirect to the card page, followed
+    await page.locator("#quantity").fill("15 Betten")
+    await page.get_by_role("button", name=translated(locale, "Save changes")).click()
+    await expect(page.locator("#quantity-clash")).to_contain_text(theirs)
+
+
 async def live_group(page: Page, locale: str) -> None:
     status = page.locator("#connection-status")
     await expect(status).to_have_attribute("data-state", "connected")
@@ -116,6 +162,13 @@ VISITS = {
     "missing-group": Visit("/groups/gibt-es-nicht", 404),
     "profile": Visit("/profile"),
     "board": Visit("/groups/ag-unterkunft/board"),
+    "board-filtered": Visit("/groups/ag-unterkunft/board?kind=need&q=Betten"),
+    "board-invalid-filter": Visit(
+        "/groups/ag-unterkunft/board?kind=wish", 422, invalid_board_filter
+    ),
+    "card": Visit("/groups/ag-unterkunft/board", then=card_page("Wir übernehmen Mietkautionen")),
+    "card-stale-edit": Visit("/groups/ag-unterkunft/board", 200, stale_edit),
+    "pledge-report": Visit("/groups/ag-unterkunft/board", then=pledge_report),
     "board-similar-cards": Visit("/groups/ag-unterkunft/board", then=similar_from_description),
     "needs": Visit("/needs"),
     "needs-of-a-kind": Visit("/needs?kind=need"),
