@@ -3,6 +3,7 @@ editing it while others do (merged), moving it and matching it, each live for th
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -11,10 +12,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.domain import card_edits, cards, channels, groups, matching, pledges
+from server.domain.actors import Actor
 from server.domain.errors import N_, Conflict, DomainError, Invalid, Message
 from server.domain.events import latest_event_id
+from server.models import Card, CardStatus, WorkingGroup
 from server.routes.card_events import emit_card
 from server.routes.common import current_actor, live_url, read_session, render, unit_of_work
+from server.uow import UnitOfWork
 
 
 async def show_card(
@@ -58,8 +62,8 @@ async def show_card(
     )
 
 
-def _may_move(actor: Any, card: Any, target: Any) -> bool:
-    archiving = target is cards.CardStatus.archived or card.status is cards.CardStatus.archived
+def _may_move(actor: Actor, card: Card, target: CardStatus) -> bool:
+    archiving = CardStatus.archived in (target, card.status)
     return not archiving or cards.may_archive(actor, card)
 
 
@@ -80,64 +84,69 @@ async def _form(request: Request) -> dict[str, str]:
     return {key: str(value) for key, value in (await request.form()).items()}
 
 
-async def edit_card(request: Request) -> Response:
+Change = Callable[[UnitOfWork, Actor, WorkingGroup, int, dict[str, str]], Awaitable[None]]
+
+
+async def _change(request: Request, change: Change, *, edit: bool = False) -> Response:
+    """Carry out one change of the card in one transaction, then back to its page; a refusal
+    shows the page again with the reason (and, for an edit, the form as the person sent it)."""
     actor = await current_actor(request)
     form = await _form(request)
     try:
         async with unit_of_work(request) as uow:
             group = await groups.get_group(uow.session, actor, request.path_params["slug"])
-            card, changed = await card_edits.edit_card(
-                uow.session, actor, group, request.path_params["card_id"], form, date.today()
-            )
-            if changed:
-                await emit_card(request, uow, group, card, N_("Card changed: %(title)s"))
+            await change(uow, actor, group, request.path_params["card_id"], form)
     except card_edits.EditConflict as exc:
         proposal = {**exc.stored, **exc.proposal, "version": exc.version}
         return await show_card(
             request, status_code=409, form=proposal, clashes=exc.clashes, message=_problem(exc)
         )
-    except Invalid as exc:
-        return await show_card(request, status_code=422, form=form, errors=exc.errors)
+    except (Invalid, Conflict) as exc:
+        return await show_card(
+            request,
+            status_code=409 if isinstance(exc, Conflict) else 422,
+            form=form if edit else None,
+            errors=getattr(exc, "errors", None) if edit else None,
+            message=None if edit else _problem(exc),
+        )
     return _back_to_card(request)
+
+
+async def edit_card(request: Request) -> Response:
+    async def edit(
+        uow: UnitOfWork, actor: Actor, group: WorkingGroup, card_id: int, form: dict[str, str]
+    ) -> None:
+        card, changed = await card_edits.edit_card(
+            uow.session, actor, group, card_id, form, date.today()
+        )
+        if changed:
+            await emit_card(request, uow, group, card, N_("Card changed: %(title)s"))
+
+    return await _change(request, edit, edit=True)
 
 
 async def move_card(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await _form(request)
-    try:
-        async with unit_of_work(request) as uow:
-            group = await groups.get_group(uow.session, actor, request.path_params["slug"])
-            card = await cards.move_card(
-                uow.session,
-                actor,
-                group,
-                request.path_params["card_id"],
-                form.get("status"),
-                form.get("seen"),
-            )
-            await emit_card(request, uow, group, card, N_("Card moved: %(title)s"))
-    except (Invalid, Conflict) as exc:
-        code = 409 if isinstance(exc, Conflict) else 422
-        return await show_card(request, status_code=code, message=_problem(exc))
-    return _back_to_card(request)
+    async def move(
+        uow: UnitOfWork, actor: Actor, group: WorkingGroup, card_id: int, form: dict[str, str]
+    ) -> None:
+        card = await cards.move_card(
+            uow.session, actor, group, card_id, form.get("status"), form.get("seen")
+        )
+        await emit_card(request, uow, group, card, N_("Card moved: %(title)s"))
+
+    return await _change(request, move)
 
 
 async def match_card(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await _form(request)
-    try:
-        async with unit_of_work(request) as uow:
-            group = await groups.get_group(uow.session, actor, request.path_params["slug"])
-            match = await matching.match_cards(
-                uow.session, actor, group, request.path_params["card_id"], form.get("other")
-            )
-            for card in (match.need, match.supply):
-                await emit_card(request, uow, group, card, N_("Matched: %(title)s"))
-            uow.enqueue("send_match_mail", match.record.id, job_id=f"match-{match.record.id}")
-    except (Invalid, Conflict) as exc:
-        code = 409 if isinstance(exc, Conflict) else 422
-        return await show_card(request, status_code=code, message=_problem(exc))
-    return _back_to_card(request)
+    async def match(
+        uow: UnitOfWork, actor: Actor, group: WorkingGroup, card_id: int, form: dict[str, str]
+    ) -> None:
+        made = await matching.match_cards(uow.session, actor, group, card_id, form.get("other"))
+        for card in (made.need, made.supply):
+            await emit_card(request, uow, group, card, N_("Matched: %(title)s"))
+        uow.enqueue("send_match_mail", made.record.id, job_id=f"match-{made.record.id}")
+
+    return await _change(request, match)
 
 
 CARD = "/groups/{slug:str}/board/cards/{card_id:int}"

@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import groups
+from server.domain import cards, groups
 from server.domain.actors import Actor
-from server.models import FieldOfAction, WorkingGroup
+from server.models import Card, FieldOfAction, WorkingGroup
 from tests import factories
 from tests.actors import ADMIN
 
@@ -55,3 +55,11 @@ async def second_member(session: AsyncSession, group: WorkingGroup) -> Actor:
     organisation = await factories.organisation(session)
     await groups.join_group(session, ADMIN, group, organisation.id)
     return factories.actor_of(await factories.person(session, organisation.id))
+
+
+async def quick_card(
+    session: AsyncSession, actor: Actor, group: WorkingGroup, title: str, **fields: str
+) -> Card:
+    """A need for goods with this title (or whatever `fields` say instead)."""
+    form = {"kind": "need", "resource_kind": "goods", "title": title, **fields}
+    return await cards.add_card(session, actor, group, form, TODAY)

@@ -3,37 +3,18 @@ by field of action and region, filtered, searched in German, paged; closed cards
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import card_overview, cards, groups
+from server.domain import card_overview, groups
 from server.domain.actors import ANONYMOUS, Actor
 from server.domain.card_overview import CardSummary, OverviewPage
 from server.domain.errors import Invalid
 from server.domain.rights import AwaitingApproval, SignInRequired
-from server.models import Card, CardKind, CardStatus, FieldOfAction, ResourceKind, WorkingGroup
+from server.models import Card, CardKind, CardStatus, FieldOfAction, ResourceKind
 from tests import factories
 from tests.actors import ADMIN
-
-TODAY = date(2026, 11, 24)
-
-
-async def _group_with_member(
-    session: AsyncSession, field: FieldOfAction | None = None
-) -> tuple[WorkingGroup, Actor]:
-    group = await factories.working_group(session, field)
-    organisation = await factories.organisation(session)
-    await groups.join_group(session, ADMIN, group, organisation.id)
-    return group, factories.actor_of(await factories.person(session, organisation.id))
-
-
-async def _card(
-    session: AsyncSession, actor: Actor, group: WorkingGroup, title: str, **fields: str
-) -> Card:
-    form = {"kind": "need", "resource_kind": "goods", "title": title, **fields}
-    return await cards.add_card(session, actor, group, form, TODAY)
+from tests.domain.cardkit import group_with_member, quick_card
 
 
 def _summaries(page: OverviewPage) -> list[CardSummary]:
@@ -56,15 +37,17 @@ async def test_open_cards_are_grouped_by_field_then_region_most_urgent_first(
     session: AsyncSession,
 ) -> None:
     second, first = await _fields(session, 2, 1)
-    housing, member = await _group_with_member(session, first)
-    health, other = await _group_with_member(session, second)
-    await _card(session, member, housing, "Zimmer frei", kind="offer", region="Leipzig")
-    await _card(session, member, housing, "Betten gesucht", region="Leipzig", urgency="critical")
-    await _card(session, member, housing, "Matratzen gesucht", region="Dresden")
-    await _card(session, member, housing, "Decken gesucht")  # no region: last
-    await _card(session, other, health, "Dolmetscher gesucht", region="Chemnitz")
+    housing, member = await group_with_member(session, first)
+    health, other = await group_with_member(session, second)
+    await quick_card(session, member, housing, "Zimmer frei", kind="offer", region="Leipzig")
+    await quick_card(
+        session, member, housing, "Betten gesucht", region="Leipzig", urgency="critical"
+    )
+    await quick_card(session, member, housing, "Matratzen gesucht", region="Dresden")
+    await quick_card(session, member, housing, "Decken gesucht")  # no region: last
+    await quick_card(session, other, health, "Dolmetscher gesucht", region="Chemnitz")
     for status in (CardStatus.done, CardStatus.archived):
-        closed = await _card(session, member, housing, f"Erledigt {status.value}")
+        closed = await quick_card(session, member, housing, f"Erledigt {status.value}")
         closed.status = status
     await session.flush()
 
@@ -84,13 +67,13 @@ async def test_open_cards_are_grouped_by_field_then_region_most_urgent_first(
 
 async def test_filters_and_german_search_narrow_the_overview(session: AsyncSession) -> None:
     [field] = await _fields(session, 1)
-    group, member = await _group_with_member(session, field)
-    await _card(session, member, group, "Sprachkurse für Kinder", resource_kind="knowledge")
-    await _card(session, member, group, "Laptops für Schüler", region="Leipzig")
-    await _card(session, member, group, "Lagerraum frei", kind="offer", resource_kind="space")
-    other, other_member = await _group_with_member(session)  # in another field
+    group, member = await group_with_member(session, field)
+    await quick_card(session, member, group, "Sprachkurse für Kinder", resource_kind="knowledge")
+    await quick_card(session, member, group, "Laptops für Schüler", region="Leipzig")
+    await quick_card(session, member, group, "Lagerraum frei", kind="offer", resource_kind="space")
+    other, other_member = await group_with_member(session)  # in another field
 
-    await _card(session, other_member, other, "Kinderwagen", region="Leipzig")
+    await quick_card(session, other_member, other, "Kinderwagen", region="Leipzig")
 
     async def titles(**params: str) -> set[str]:
         return set(_titles(await card_overview.list_open_cards(session, member, params)))
@@ -105,7 +88,7 @@ async def test_filters_and_german_search_narrow_the_overview(session: AsyncSessi
 
 
 async def test_unknown_filter_values_are_refused_each_by_name(session: AsyncSession) -> None:
-    _, member = await _group_with_member(session)
+    _, member = await group_with_member(session)
     params = {
         "kind": "wish",
         "resource": "love",
@@ -122,7 +105,7 @@ async def test_unknown_filter_values_are_refused_each_by_name(session: AsyncSess
 
 
 async def test_pages_of_fifty(session: AsyncSession) -> None:
-    group, member = await _group_with_member(session)
+    group, member = await group_with_member(session)
     session.add_all(
         Card(
             group_id=group.id,
@@ -146,9 +129,9 @@ async def test_pages_of_fifty(session: AsyncSession) -> None:
 async def test_every_approved_member_sees_summaries_and_only_board_users_the_board(
     session: AsyncSession,
 ) -> None:
-    group, member = await _group_with_member(session)
-    await _card(session, member, group, "Winterjacken", description="Nur für das Board")
-    _, stranger = await _group_with_member(session)
+    group, member = await group_with_member(session)
+    await quick_card(session, member, group, "Winterjacken", description="Nur für das Board")
+    _, stranger = await group_with_member(session)
     moderator = factories.actor_of(
         await factories.person(session, (await factories.organisation(session)).id),
         moderates=(group.id,),
@@ -181,14 +164,14 @@ async def test_every_approved_member_sees_summaries_and_only_board_users_the_boa
 async def test_an_organisations_open_cards_and_the_regions_of_open_cards(
     session: AsyncSession,
 ) -> None:
-    group, member = await _group_with_member(session)
+    group, member = await group_with_member(session)
     second_member = await factories.organisation(session)
     await groups.join_group(session, ADMIN, group, second_member.id)
     colleague = factories.actor_of(await factories.person(session, second_member.id))
-    await _card(session, member, group, "Zelte", region="Görlitz")
-    closed = await _card(session, member, group, "Planen", region="Bautzen")
+    await quick_card(session, member, group, "Zelte", region="Görlitz")
+    closed = await quick_card(session, member, group, "Planen", region="Bautzen")
     closed.status = CardStatus.done
-    await _card(session, colleague, group, "Schlafsäcke", region="Zittau")
+    await quick_card(session, colleague, group, "Schlafsäcke", region="Zittau")
     await session.flush()
 
     own, count = await card_overview.list_organisation_cards(

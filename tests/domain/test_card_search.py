@@ -4,34 +4,17 @@ description; closed cards and unrelated ones are not; every approved member may 
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import card_search, cards, groups
+from server.domain import card_search
 from server.domain.actors import ANONYMOUS, Actor
 from server.domain.card_overview import CardSummary
 from server.domain.rights import AwaitingApproval, SignInRequired
-from server.models import Card, CardStatus, WorkingGroup
+from server.models import CardStatus
 from tests import factories
 from tests.actors import ADMIN
-
-TODAY = date(2026, 11, 24)
-
-
-async def _group_with_member(session: AsyncSession) -> tuple[WorkingGroup, Actor]:
-    group = await factories.working_group(session)
-    organisation = await factories.organisation(session)
-    await groups.join_group(session, ADMIN, group, organisation.id)
-    return group, factories.actor_of(await factories.person(session, organisation.id))
-
-
-async def _card(
-    session: AsyncSession, actor: Actor, group: WorkingGroup, title: str, **fields: str
-) -> Card:
-    form = {"kind": "need", "resource_kind": "goods", "title": title, **fields}
-    return await cards.add_card(session, actor, group, form, TODAY)
+from tests.domain.cardkit import group_with_member, quick_card
 
 
 def _titles(found: list[CardSummary]) -> list[str]:
@@ -41,9 +24,9 @@ def _titles(found: list[CardSummary]) -> list[str]:
 async def test_inflections_and_typos_are_found_but_unrelated_cards_are_not(
     session: AsyncSession,
 ) -> None:
-    group, member = await _group_with_member(session)
-    courses = await _card(session, member, group, "Sprachkurse für Kinder gesucht")
-    await _card(
+    group, member = await group_with_member(session)
+    courses = await quick_card(session, member, group, "Sprachkurse für Kinder gesucht")
+    await quick_card(
         session,
         member,
         group,
@@ -64,17 +47,17 @@ async def test_inflections_and_typos_are_found_but_unrelated_cards_are_not(
 
 
 async def test_the_closest_card_comes_first(session: AsyncSession) -> None:
-    group, member = await _group_with_member(session)
-    await _card(session, member, group, "Winterschuhe für Erwachsene")
-    jackets = await _card(session, member, group, "Winterjacken für Kinder")
+    group, member = await group_with_member(session)
+    await quick_card(session, member, group, "Winterschuhe für Erwachsene")
+    jackets = await quick_card(session, member, group, "Winterjacken für Kinder")
     found = await card_search.similar_cards(session, member, "Winterjacken Kinder")
     assert _titles(found)[0] == jackets.title
 
 
 async def test_a_typed_description_finds_cards_by_their_titles(session: AsyncSession) -> None:
-    group, member = await _group_with_member(session)
-    jackets = await _card(session, member, group, "Winterjacken für Kinder")
-    await _card(
+    group, member = await group_with_member(session)
+    jackets = await quick_card(session, member, group, "Winterjacken für Kinder")
+    await quick_card(
         session,
         member,
         group,
@@ -89,11 +72,11 @@ async def test_a_typed_description_finds_cards_by_their_titles(session: AsyncSes
 
 
 async def test_done_and_archived_cards_are_not_offered(session: AsyncSession) -> None:
-    group, member = await _group_with_member(session)
+    group, member = await group_with_member(session)
     for status in (CardStatus.done, CardStatus.archived):
-        closed = await _card(session, member, group, f"Kinderwagen {status.value}")
+        closed = await quick_card(session, member, group, f"Kinderwagen {status.value}")
         closed.status = status
-    in_progress = await _card(session, member, group, "Kinderwagen unterwegs")
+    in_progress = await quick_card(session, member, group, "Kinderwagen unterwegs")
     in_progress.status = CardStatus.in_progress
     await session.flush()
     found = await card_search.similar_cards(session, member, "Kinderwagen")
@@ -101,9 +84,9 @@ async def test_done_and_archived_cards_are_not_offered(session: AsyncSession) ->
 
 
 async def test_every_approved_member_finds_cards_of_every_board(session: AsyncSession) -> None:
-    group, member = await _group_with_member(session)
-    card = await _card(session, member, group, "Winterjacken für Familien")
-    _, stranger = await _group_with_member(session)  # of another group only
+    group, member = await group_with_member(session)
+    card = await quick_card(session, member, group, "Winterjacken für Familien")
+    _, stranger = await group_with_member(session)  # of another group only
 
     [seen_by_stranger] = await card_search.similar_cards(session, stranger, "Winterjacken")
     [seen_by_member] = await card_search.similar_cards(session, member, "Winterjacken")
@@ -132,7 +115,7 @@ async def test_people_awaiting_approval_and_visitors_are_refused(session: AsyncS
     "typed", ["Kinder's (Jacken) & Co: \\", "a & b | !c:* <-> 'x'", "’Zelt’ – „Plane“", "1 2 3"]
 )
 async def test_search_syntax_in_typed_text_is_just_text(session: AsyncSession, typed: str) -> None:
-    group, member = await _group_with_member(session)
-    await _card(session, member, group, "Zelte und Planen")
+    group, member = await group_with_member(session)
+    await quick_card(session, member, group, "Zelte und Planen")
     found = await card_search.similar_cards(session, member, typed, typed)
     assert all(isinstance(card, CardSummary) for card in found)

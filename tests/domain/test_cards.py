@@ -8,40 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import boards, cards, groups
-from server.domain.actors import Actor
+from server.domain import boards, cards
 from server.domain.errors import Invalid, NotAllowed
-from server.models import Card, CardChange, CardKind, CardStatus, ResourceKind, WorkingGroup
+from server.models import Card, CardChange, CardKind, CardStatus, ResourceKind
 from tests import factories
-from tests.actors import ADMIN
-
-TODAY = date(2026, 11, 24)
-NEED = {
-    "kind": "need",
-    "resource_kind": "space",
-    "title": "Räume für Sprachkurse gesucht",
-    "description": "Zwei Räume dienstags, je 20 Personen.",
-    "quantity": "2 Räume, 3 Monate",
-    "region": "Leipzig",
-    "urgency": "high",
-}
-PLEDGE = {
-    "kind": "pledge",
-    "resource_kind": "goods",
-    "title": "Transporter für Möbelspenden",
-    "promise": "Wir stellen einen Transporter für 4 Samstage",
-    "condition": "wenn jemand zwei Fahrer:innen findet",
-    "helpers_needed": "2",
-    "deadline": "2026-12-31",
-}
-
-
-async def _group_with_member(session: AsyncSession) -> tuple[WorkingGroup, Actor]:
-    """A group, and a person of one of its organisations."""
-    group = await factories.working_group(session)
-    organisation = await factories.organisation(session)
-    await groups.join_group(session, ADMIN, group, organisation.id)
-    return group, factories.actor_of(await factories.person(session, organisation.id))
+from tests.domain.cardkit import NEED, PLEDGE, TODAY, group_with_member
 
 
 async def _count(session: AsyncSession) -> int:
@@ -49,7 +20,7 @@ async def _count(session: AsyncSession) -> int:
 
 
 async def test_a_member_adds_a_need_of_their_organisation(session: AsyncSession) -> None:
-    group, member = await _group_with_member(session)
+    group, member = await group_with_member(session)
     card = await cards.add_card(session, member, group, NEED, TODAY)
     assert (card.kind, card.resource_kind, card.status) == (
         CardKind.need,
@@ -67,7 +38,7 @@ async def test_a_member_adds_a_need_of_their_organisation(session: AsyncSession)
 async def test_a_pledge_keeps_promise_condition_helpers_and_deadline(
     session: AsyncSession,
 ) -> None:
-    group, member = await _group_with_member(session)
+    group, member = await group_with_member(session)
     card = await cards.add_card(session, member, group, PLEDGE, TODAY)
     assert card.helpers_needed == 2
     assert card.deadline == date(2026, 12, 31)
@@ -94,7 +65,7 @@ async def test_a_pledge_keeps_promise_condition_helpers_and_deadline(
 async def test_bad_input_is_refused_and_nothing_is_saved(
     session: AsyncSession, form: dict[str, str], field: str
 ) -> None:
-    group, member = await _group_with_member(session)
+    group, member = await group_with_member(session)
     before = await _count(session)
     with pytest.raises(Invalid) as refused:
         await cards.add_card(session, member, group, form, TODAY)
@@ -103,14 +74,14 @@ async def test_bad_input_is_refused_and_nothing_is_saved(
 
 
 async def test_markup_is_kept_as_plain_text(session: AsyncSession) -> None:
-    group, member = await _group_with_member(session)
+    group, member = await group_with_member(session)
     form = {**NEED, "title": "<script>alert(1)</script>"}
     card = await cards.add_card(session, member, group, form, TODAY)
     assert card.title == "<script>alert(1)</script>"
 
 
 async def test_another_groups_board_is_closed_to_outsiders(session: AsyncSession) -> None:
-    group, _ = await _group_with_member(session)
+    group, _ = await group_with_member(session)
     outsider = await factories.person(session, (await factories.organisation(session)).id)
     with pytest.raises(NotAllowed):
         await cards.add_card(session, factories.actor_of(outsider), group, NEED, TODAY)

@@ -183,7 +183,14 @@ def test_an_empty_fulfilment_shows_the_form_again(pledge: Pledge) -> None:
     assert set(response.context["redeem_errors"]) == {"fulfilment"}  # type: ignore[attr-defined]
     assert german("Please fill in this field.") in response.text
     assert 'aria-invalid="true"' in response.text
-    assert _fetch(pledge.settings, "SELECT id FROM pledge_redemptions") == []
+    assert (
+        _fetch(
+            pledge.settings,
+            "SELECT id FROM pledge_redemptions WHERE pledge_id = $1",
+            pledge.card_id,
+        )
+        == []
+    )
 
 
 def test_an_empty_report_shows_the_form_again_with_messages(pledge: Pledge) -> None:
@@ -203,7 +210,14 @@ def test_an_empty_report_shows_the_form_again_with_messages(pledge: Pledge) -> N
     assert response.template.name == "pledges/report.html"  # type: ignore[attr-defined]
     assert set(response.context["errors"]) == {"title", "body"}  # type: ignore[attr-defined]
     assert german("Please fill in this field.") in response.text
-    assert _fetch(pledge.settings, "SELECT id FROM knowledge_pages") == []
+    assert (
+        _fetch(
+            pledge.settings,
+            "SELECT id FROM knowledge_pages WHERE source_card_id = $1",
+            pledge.card_id,
+        )
+        == []
+    )
 
 
 def test_refusals_answer_with_their_reason(pledge: Pledge) -> None:
@@ -245,7 +259,9 @@ def test_a_members_page_sends_visitors_to_the_sign_in(pledge: Pledge) -> None:
     pledge.client.post(
         f"{BOARD}/redemptions/{redemption_id}/report", data={**REPORT, "visibility": "members"}
     )
-    page_id = _fetch(pledge.settings, "SELECT id FROM knowledge_pages")[0]["id"]
+    page_id = _fetch(
+        pledge.settings, "SELECT id FROM knowledge_pages WHERE source_card_id = $1", pledge.card_id
+    )[0]["id"]
     pledge.act_as(OUTSIDER)  # a member of the alliance, not of the group: reads it
     assert pledge.client.get(f"/knowledge/{page_id}").status_code == 200
     pledge.client.cookies.clear()

@@ -5,41 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
 from email.header import decode_header, make_header
 from typing import Any
 
 import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
-from arq.connections import RedisSettings
-from arq.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.db import create_engine, create_sessionmaker
+from server.db import create_sessionmaker
 from server.settings import Settings
 from tests.conftest import DEMO_ADMIN, free_port
 from tests.sessions import sign_in
-from tests.workers.test_welcome_mail import Inbox
+from tests.workers.conftest import Inbox, run_worker
 from workers.jobs import send_join_request_decision_mail
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Controller, Inbox]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-async def engine(demo_settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(demo_settings)
-    yield engine
-    await engine.dispose()
 
 
 async def _join_request(
@@ -83,17 +64,7 @@ async def test_approving_sends_the_requester_one_welcome_after_commit(
     path = f"/admin/join-requests/{request_id}/approve"
     await asyncio.to_thread(_decide, settings, demo_people[DEMO_ADMIN], path, {})
 
-    worker = Worker(
-        functions=[send_join_request_decision_mail],
-        redis_settings=RedisSettings.from_dsn(settings.REDIS_URL),
-        burst=True,
-        poll_delay=0.05,
-        ctx={"settings": settings, "sessionmaker": create_sessionmaker(engine)},
-        handle_signals=False,
-        max_tries=2,
-    )
-    await worker.async_run()
-    await worker.close()
+    worker = await run_worker(settings, engine, send_join_request_decision_mail)
     assert worker.jobs_complete == 1
     assert len(inbox.messages) == 1
     mail = inbox.messages[0]

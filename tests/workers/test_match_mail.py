@@ -8,8 +8,6 @@ import dataclasses
 import re
 from typing import Any
 
-from arq.connections import RedisSettings
-from arq.worker import Worker
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.testclient import TestClient
@@ -20,7 +18,7 @@ from server.models import CardMatch
 from server.settings import Settings
 from tests.csrf import token_in
 from tests.sessions import sign_in
-from tests.workers.test_welcome_mail import engine, smtp  # noqa: F401 - fixtures
+from tests.workers.conftest import run_worker
 from workers.board_jobs import send_match_mail
 
 ANNA = "anna.becker@unterkunft-ukraine.example"  # Unterkunft Ukraine e. V.
@@ -39,8 +37,8 @@ def _add(client: TestClient, **fields: str) -> int:
 async def test_a_match_mails_both_organisations_once(
     demo_settings: Settings,
     demo_people: dict[str, int],
-    engine: AsyncEngine,  # noqa: F811 - the imported fixture
-    smtp: Any,  # noqa: F811
+    engine: AsyncEngine,
+    smtp: Any,
 ) -> None:
     controller, inbox = smtp
     settings = dataclasses.replace(demo_settings, SMTP_PORT=str(controller.port))
@@ -60,18 +58,8 @@ async def test_a_match_mails_both_organisations_once(
             return need
 
     need = await asyncio.to_thread(match)
+    worker = await run_worker(settings, engine, send_match_mail)
     ctx = {"settings": settings, "sessionmaker": create_sessionmaker(engine)}
-    worker = Worker(
-        functions=[send_match_mail],
-        redis_settings=RedisSettings.from_dsn(settings.REDIS_URL),
-        burst=True,
-        poll_delay=0.05,
-        ctx=ctx,
-        handle_signals=False,
-        max_tries=2,
-    )
-    await worker.async_run()
-    await worker.close()
     assert worker.jobs_complete == 1
     (mail,) = inbox.messages
     assert ANNA in mail["To"] and KATRIN in mail["To"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from email.header import decode_header, make_header
 from email.message import Message
@@ -14,20 +14,18 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from arq.connections import RedisSettings
-from arq.worker import Worker
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.db import create_engine, create_sessionmaker
+from server.db import create_sessionmaker
 from server.models import Card, PledgeRedemption
 from server.settings import Settings
 from tests.conftest import free_port
 from tests.sessions import sign_in
-from tests.workers.test_welcome_mail import Inbox
+from tests.workers.conftest import Inbox, run_worker
 from workers.jobs import send_redemption_mail
 
 PLEDGER = "k.hoffmann@leipzig.example"  # Stadt Leipzig, in AG Unterkunft
@@ -36,22 +34,6 @@ BOARD = "/groups/ag-unterkunft/board"
 LEIPZIG, KATRIN = "sozialamt@leipzig.example", PLEDGER
 UKRAINE, ANNA = "team@unterkunft-ukraine.example", REDEEMER
 TITLE = "Transporter\nfür Möbelspenden"  # one header line in the subject all the same
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Controller, Inbox]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-async def engine(demo_settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(demo_settings)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
@@ -93,12 +75,20 @@ def _steps(settings: Settings, people: dict[str, int], *steps: str) -> None:
             assert client.post(path, data=report).status_code == 303
 
 
+# The redemption of this test's pledge (the demo data has one of its own).
+_REDEMPTION = (
+    select(PledgeRedemption.id)
+    .join(Card, Card.id == PledgeRedemption.pledge_id)
+    .where(Card.title == TITLE)
+)
+
+
 def _card_id(client: TestClient) -> int:
     return _scalar(client, select(Card.id).where(Card.title == TITLE))
 
 
 def _redemption_id(client: TestClient) -> int:
-    return _scalar(client, select(PledgeRedemption.id))
+    return _scalar(client, _REDEMPTION)
 
 
 def _scalar(client: TestClient, query: Any) -> int:
@@ -108,21 +98,6 @@ def _scalar(client: TestClient, query: Any) -> int:
 
     assert client.portal is not None
     return client.portal.call(run)
-
-
-async def _run_worker(settings: Settings, engine: AsyncEngine) -> Worker:
-    worker = Worker(
-        functions=[send_redemption_mail],
-        redis_settings=RedisSettings.from_dsn(settings.REDIS_URL),
-        burst=True,
-        poll_delay=0.05,
-        ctx={"settings": settings, "sessionmaker": create_sessionmaker(engine)},
-        handle_signals=False,
-        max_tries=2,
-    )
-    await worker.async_run()
-    await worker.close()
-    return worker
 
 
 def _to(mail: Message) -> list[str]:
@@ -146,7 +121,7 @@ async def test_each_step_reaches_the_other_side_once(
     controller, inbox = smtp
     settings = dataclasses.replace(demo_settings, SMTP_PORT=str(controller.port))
     await asyncio.to_thread(_steps, settings, demo_people, "pledge", "redeem")
-    assert (await _run_worker(settings, engine)).jobs_complete == 1
+    assert (await run_worker(settings, engine, send_redemption_mail)).jobs_complete == 1
     claimed = inbox.messages[-1]
     assert _to(claimed) == [LEIPZIG, KATRIN]
     assert "Transporter für Möbelspenden" in _subject(claimed)
@@ -155,7 +130,7 @@ async def test_each_step_reaches_the_other_side_once(
     assert f"{BOARD}/cards/" in _body(claimed)
 
     await asyncio.to_thread(_steps, settings, demo_people, "confirm", "report")
-    assert (await _run_worker(settings, engine)).jobs_complete == 2
+    assert (await run_worker(settings, engine, send_redemption_mail)).jobs_complete == 2
     assert len(inbox.messages) == 3
     confirmed, reported = sorted(inbox.messages[1:], key=lambda m: len(_to(m)))
     assert _to(confirmed) == [UKRAINE, ANNA]
@@ -173,7 +148,7 @@ async def test_a_repeated_job_sends_nothing_and_a_failed_one_retries(
     controller, inbox = smtp
     await asyncio.to_thread(_steps, demo_settings, demo_people, "pledge", "redeem", "decline")
     async with engine.connect() as connection:
-        redemption_id = await connection.scalar(select(PledgeRedemption.id))
+        redemption_id = await connection.scalar(_REDEMPTION)
     assert redemption_id is not None
     ctx: dict[str, Any] = {"sessionmaker": create_sessionmaker(engine), "redis": redis_client}
 

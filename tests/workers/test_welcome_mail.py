@@ -4,51 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from arq.connections import ArqRedis, RedisSettings
-from arq.worker import Worker
+from arq.connections import ArqRedis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.db import create_engine, create_sessionmaker
+from server.db import create_sessionmaker
 from server.models import GroupMember, Organisation, WorkingGroup
 from server.settings import Settings
 from tests.conftest import DEMO_ADMIN, free_port
 from tests.sessions import sign_in
+from tests.workers.conftest import run_worker
 from workers.jobs import send_welcome_mail
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Any:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-async def engine(demo_settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(demo_settings)
-    yield engine
-    await engine.dispose()
 
 
 async def _ids(engine: AsyncEngine, group_slug: str, organisation: str) -> tuple[int, int]:
@@ -61,22 +32,6 @@ async def _ids(engine: AsyncEngine, group_slug: str, organisation: str) -> tuple
         )
     assert group_id and organisation_id
     return group_id, organisation_id
-
-
-async def _run_worker(settings: Settings, engine: AsyncEngine) -> Worker:
-    ctx = {"settings": settings, "sessionmaker": create_sessionmaker(engine)}
-    worker = Worker(
-        functions=[send_welcome_mail],
-        redis_settings=RedisSettings.from_dsn(settings.REDIS_URL),
-        burst=True,
-        poll_delay=0.05,
-        ctx=ctx,
-        handle_signals=False,
-        max_tries=2,
-    )
-    await worker.async_run()
-    await worker.close()
-    return worker
 
 
 async def test_joining_enqueues_one_welcome_mail_after_commit(
@@ -95,7 +50,7 @@ async def test_joining_enqueues_one_welcome_mail_after_commit(
             assert response.status_code == 303
 
     await asyncio.to_thread(join)
-    worker = await _run_worker(settings, engine)
+    worker = await run_worker(settings, engine, send_welcome_mail)
     assert worker.jobs_complete == 1
     assert len(inbox.messages) == 1
     mail = inbox.messages[0]
