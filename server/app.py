@@ -24,6 +24,7 @@ from server.live import Hub
 from server.live.backends import RedisBackend
 from server.middleware import ActorMiddleware, LocaleMiddleware
 from server.routes import routes
+from server.routes.boards import board_listings
 from server.security import CSRFMiddleware, SecurityHeadersMiddleware
 from server.sessions import SESSION_COOKIE
 from server.settings import ROOT, Settings, load_settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.templates = create_templates(path_finder(app.routes, app.url_path_for))
+    app.state.board_listings = board_listings()
     return app
 
 

@@ -15,7 +15,10 @@ from server.settings import Settings
 def create_engine(settings: Settings, **options: object) -> AsyncEngine:
     return create_async_engine(
         settings.sqlalchemy_url,
-        pool_pre_ping=True,
+        # No ping before each use (a round trip per request): a connection the server closed
+        # fails its statement, SQLAlchemy then drops the pool's connections, and the next
+        # request gets fresh ones; none is kept longer than `pool_recycle`.
+        pool_recycle=1800,
         pool_size=10,
         max_overflow=20,
         connect_args={"server_settings": {"application_name": "knotenpunkt"}},

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,65 @@ def path_finder(routes: Sequence[BaseRoute], fallback: Callable[..., Any]) -> Ca
     return url_path_for
 
 
+class CardFragments:
+    """Cards as boards show them, rendered once per language and kept: a card reads the same
+    for every viewer (no form, no token of a person's own), so a board page of 200 cards joins
+    kept strings instead of rendering 200 templates. The key holds all a card shows that can
+    change (its version rises with every change of the card), so a stale entry is never hit;
+    the oldest entries go when `size` is reached. A page asks which of its listed cards are
+    `missing`, reads and `keep`s those, then joins them all (`many`)."""
+
+    def __init__(self, env: jinja2.Environment, size: int = 20_000) -> None:
+        self._env = env
+        self._size = size
+        self._kept: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+
+    @staticmethod
+    def _key(card: Any, slug: str) -> tuple[Any, ...]:
+        return (
+            card.id,
+            card.version,
+            card.status,
+            card.updated_at,
+            card.organisation_name,
+            slug,
+            i18n.current_locale.get(),
+        )
+
+    def missing(self, cards: Iterable[Any], slug: str) -> list[int]:
+        """The ids of the cards not kept in their present version (in the reader's language)."""
+        return [card.id for card in cards if self._key(card, slug) not in self._kept]
+
+    def keep(self, listed: Iterable[Any], full: Iterable[Any], slug: str) -> None:
+        """Render and keep the `full` cards (every column a card shows), each under the key of
+        its `listed` row: a card changed in between shows its newer state, and its live event
+        follows anyway."""
+        template = self._env.get_template("boards/_card.html")
+        keys = {card.id: self._key(card, slug) for card in listed}
+        for card in full:
+            key = keys.get(card.id)
+            if key is not None:
+                self._kept[key] = Markup(template.render(card=card, slug=slug))
+        while len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+
+    def many(self, cards: Iterable[Any], slug: str) -> Markup:
+        """The listed cards one after another, as kept by `keep` (one call from a template)."""
+        kept = self._kept
+        parts = []
+        for card in cards:
+            key = self._key(card, slug)
+            kept.move_to_end(key)
+            parts.append(kept[key])
+        return Markup("").join(parts)
+
+
+def card_fragments(templates: Jinja2Templates) -> CardFragments:
+    fragments = templates.env.globals["card_fragments"]
+    assert isinstance(fragments, CardFragments)
+    return fragments
+
+
 def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
     """Templates whose `url_for` gives paths from the app's routes, so that fragments render
     the same inside a request, in a live event or in a job."""
@@ -90,6 +150,7 @@ def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
     env.filters["message"] = i18n.translate
     env.filters["when"] = i18n.format_when
     env.globals["csrf_token"] = _csrf_token
+    env.globals["card_fragments"] = CardFragments(env)
     templates = Jinja2Templates(env=env)
     env.globals["url_for"] = lambda name, /, **params: str(url_path_for(name, **params))
     return templates

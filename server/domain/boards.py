@@ -4,20 +4,29 @@ applied while live changes arrive (the lexemes of search words and of each card)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from server.domain import validation
+from server.domain import rights, validation
 from server.domain.actors import Actor
 from server.domain.cards import require_board_access
-from server.domain.errors import N_, Invalid
-from server.models import Card, CardKind, CardStatus, Organisation, ResourceKind, WorkingGroup
+from server.domain.errors import N_, Invalid, NotFound
+from server.models import (
+    Card,
+    CardKind,
+    CardStatus,
+    Event,
+    GroupMember,
+    Organisation,
+    ResourceKind,
+    WorkingGroup,
+)
 from server.models.cards import SHORT_MAX
 
 QUERY_MAX = 200
@@ -73,14 +82,48 @@ async def list_cards(
     actor: Actor,
     group: WorkingGroup,
     board_filter: BoardFilter | None = None,
-) -> list[Card]:
+) -> list[BoardCard]:
     """The board's cards that pass the filter, newest first."""
     await require_board_access(session, actor, group.id)
-    wanted = board_filter or BoardFilter()
+    return await _cards(session, group.id, board_filter or BoardFilter())
+
+
+# A card as a board lists it: a row (no ORM object, so that a page of 200 cards costs one
+# light query), read like a `Card`. Listing reads what tells a card's version and what the
+# filters choose from; rendering a card it has not rendered before reads `full_cards`.
+BoardCard = Row[Any]
+_ORGANISATION_NAME = Organisation.name.label("organisation_name")
+_LISTED = [
+    Card.id,
+    Card.version,
+    Card.status,
+    Card.updated_at,
+    Card.title,
+    Card.region,
+    Card.organisation_id,
+    _ORGANISATION_NAME,
+]
+_RENDERED = [column for column in Card.__table__.c if column.name != "search"]
+
+
+async def full_cards(session: AsyncSession, card_ids: Collection[int]) -> list[BoardCard]:
+    """Every column a card's rendering shows, of the cards listed before (no rights check:
+    the caller listed them)."""
+    if not card_ids:
+        return []
     query = (
-        select(Card)
-        .where(Card.group_id == group.id)
-        .options(selectinload(Card.organisation))
+        select(*_RENDERED, _ORGANISATION_NAME)
+        .join(Organisation, Organisation.id == Card.organisation_id)
+        .where(Card.id.in_(card_ids))
+    )
+    return list(await session.execute(query))
+
+
+async def _cards(session: AsyncSession, group_id: int, wanted: BoardFilter) -> list[BoardCard]:
+    query = (
+        select(*_LISTED)
+        .join(Organisation, Organisation.id == Card.organisation_id)
+        .where(Card.group_id == group_id)
         .order_by(Card.created_at.desc(), Card.id.desc())
     )
     if wanted.status is None:
@@ -97,7 +140,67 @@ async def list_cards(
         query = query.where(Card.organisation_id == wanted.organisation_id)
     if wanted.q:
         query = query.where(Card.search.op("@@")(func.plainto_tsquery("german", wanted.q)))
-    return list(await session.scalars(query))
+    return list(await session.execute(query))
+
+
+@dataclass(frozen=True, slots=True)
+class BoardHead:
+    """A board as a page starts it: the group (its board open to the actor) and where the live
+    events stood when the page was read."""
+
+    group: WorkingGroup
+    seen_event_id: int
+    """The newest live event: the page's stream resumes after it."""
+    board_event_id: int
+    """The newest event of this board's channel: every change of one of its cards publishes
+    one, so the board's listing is the same as long as this is."""
+
+
+async def board_head(session: AsyncSession, actor: Actor, slug: str) -> BoardHead:
+    """The board of the group `slug`, refused to anyone but its users; one statement."""
+    rights.require_member(actor)
+    members = (
+        select(func.array_agg(GroupMember.organisation_id))
+        .where(GroupMember.group_id == WorkingGroup.id)
+        .scalar_subquery()
+    )
+    newest = select(func.coalesce(func.max(Event.id), 0)).scalar_subquery()
+    newest_of_board = (
+        select(func.coalesce(func.max(Event.id), 0))
+        .where(Event.channel == func.concat("board:", WorkingGroup.id))
+        .scalar_subquery()
+    )
+    row = (
+        await session.execute(
+            select(WorkingGroup, members, newest, newest_of_board).where(WorkingGroup.slug == slug)
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    group, member_ids, seen, board_seen = row
+    rights.require_board_access(actor, group.id, set(member_ids or ()))
+    return BoardHead(group, int(seen), int(board_seen))
+
+
+@dataclass(frozen=True, slots=True)
+class BoardListing:
+    """The cards of a board that pass a filter, and what the filter form offers."""
+
+    cards: list[BoardCard]
+    choices: FilterChoices
+    query_lexemes: list[str]
+
+
+async def board_listing(
+    session: AsyncSession, head: BoardHead, board_filter: BoardFilter
+) -> BoardListing:
+    """The listing of the board `head` was read for (`board_head` checked the rights)."""
+    cards = await _cards(session, head.group.id, board_filter)
+    return BoardListing(
+        cards=cards,
+        choices=await _choices(session, head.group, board_filter, cards),
+        query_lexemes=await lexemes(session, board_filter.q),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,20 +209,39 @@ class FilterChoices:
     organisations: list[tuple[int, str]]
 
 
+async def _choices(
+    session: AsyncSession, group: WorkingGroup, wanted: BoardFilter, cards: list[BoardCard]
+) -> FilterChoices:
+    """Unfiltered, the page's cards name every choice (archived cards aside); filtered, the
+    choices come from the whole board, so that the filter can be changed."""
+    if wanted.active:
+        return await filter_choices(session, group)
+    regions = sorted({card.region for card in cards if card.region})
+    named = {card.organisation_id: card.organisation_name for card in cards}
+    return FilterChoices(regions, sorted(named.items(), key=lambda item: item[1].casefold()))
+
+
 async def filter_choices(session: AsyncSession, group: WorkingGroup) -> FilterChoices:
     """The regions and organisations that the board's cards name, for the filter form."""
-    regions = await session.scalars(
-        select(Card.region)
-        .where(Card.group_id == group.id, Card.region != "")
-        .distinct()
-        .order_by(Card.region)
+    on_board = Card.group_id == group.id
+    regions = (
+        select(func.array_agg(aggregate_order_by(Card.region.distinct(), Card.region)))
+        .where(on_board, Card.region != "")
+        .scalar_subquery()
     )
-    organisations = await session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.id.in_(select(Card.organisation_id).where(Card.group_id == group.id)))
-        .order_by(Organisation.name)
+    named = (
+        select(
+            func.jsonb_agg(
+                aggregate_order_by(
+                    func.jsonb_build_array(Organisation.id, Organisation.name), Organisation.name
+                )
+            )
+        )
+        .where(Organisation.id.in_(select(Card.organisation_id).where(on_board)))
+        .scalar_subquery()
     )
-    return FilterChoices(list(regions), [(row.id, row.name) for row in organisations])
+    row = (await session.execute(select(regions, named))).one()
+    return FilterChoices(list(row[0] or ()), [(int(i), str(n)) for i, n in row[1] or ()])
 
 
 async def lexemes(session: AsyncSession, text: str) -> list[str]:

@@ -6,31 +6,48 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from server.domain import audit, rights
 from server.domain.actors import Actor
 from server.domain.errors import N_, NotAllowed, NotFound
-from server.models import AuditEntry, GroupModerator, OrganisationStatus, Person, WorkingGroup
+from server.models import (
+    AuditEntry,
+    GroupModerator,
+    Organisation,
+    OrganisationStatus,
+    Person,
+    WorkingGroup,
+)
 
 ACTIVITY_LIMIT = 500
 
 
 async def actor_for(session: AsyncSession, person_id: int) -> Actor | None:
     """The actor a signed-in person is, or None when the person or their organisation's
-    membership is gone (removed, or the organisation left the alliance)."""
-    person = await session.get(Person, person_id, options=[selectinload(Person.organisation)])
-    if (
-        person is None
-        or person.removed_at is not None
-        or person.organisation.status != OrganisationStatus.member
-    ):
-        return None
-    moderated = await session.scalars(
-        select(GroupModerator.group_id).where(GroupModerator.person_id == person.id)
+    membership is gone (removed, or the organisation left the alliance). One statement: it
+    runs for every request of a signed-in person."""
+    moderated = (
+        select(func.array_agg(GroupModerator.group_id))
+        .where(GroupModerator.person_id == Person.id)
+        .scalar_subquery()
     )
+    row = (
+        await session.execute(
+            select(Person, moderated)
+            .join(Person.organisation)
+            .where(
+                Person.id == person_id,
+                Person.removed_at.is_(None),
+                Organisation.status == OrganisationStatus.member,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    person, moderated_ids = row
     return Actor(
         person_id=person.id,
         organisation_id=person.organisation_id,
@@ -38,7 +55,7 @@ async def actor_for(session: AsyncSession, person_id: int) -> Actor | None:
         is_alliance_admin=person.is_alliance_admin,
         is_organisation_admin=person.is_organisation_admin,
         is_approved=not person.awaiting_approval,
-        moderated_group_ids=frozenset(moderated),
+        moderated_group_ids=frozenset(moderated_ids or ()),
     )
 
 

@@ -107,9 +107,17 @@ class Card(Timestamped, Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
-    search: Mapped[str] = mapped_column(TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True))
+    # Only searched in SQL, never read: not loaded with the row.
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True
+    )
 
     organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def organisation_name(self) -> str:
+        """As board listings read it without loading the organisation (see `boards`)."""
+        return self.organisation.name
 
 
 class CardChange(Base):

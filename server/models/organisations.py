@@ -70,7 +70,10 @@ class Organisation(Timestamped, Base):
         default=OrganisationStatus.member,
         server_default=OrganisationStatus.member.value,
     )
-    search: Mapped[str] = mapped_column(TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True))
+    # Only searched in SQL, never read: not loaded with the row.
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True
+    )
 
     fields: Mapped[list[FieldOfAction]] = relationship(
         secondary=organisation_fields, order_by="FieldOfAction.position"

@@ -3,15 +3,19 @@ and what already exists like the card being typed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from server import i18n
+from server.caching import TimedCache
 from server.domain import boards, card_search, cards, channels, groups
 from server.domain.errors import N_, Invalid, Message
-from server.domain.events import latest_event_id
 from server.routes.card_events import emit_card
 from server.routes.common import (
     current_actor,
@@ -22,6 +26,47 @@ from server.routes.common import (
     render,
     unit_of_work,
 )
+from server.templating import card_fragments
+
+
+@dataclass
+class _Listed:
+    """A board listing as pages show it, with its cards joined once per language."""
+
+    listing: boards.BoardListing
+    html: dict[str, Markup] = field(default_factory=dict)
+
+
+BoardListings = TimedCache[tuple[int, boards.BoardFilter, int], _Listed]
+
+
+def board_listings() -> BoardListings:
+    """Board pages are asked for far more often than boards change: a listing is kept per
+    board, filter and newest board event (each card change publishes one), so most pages read
+    one statement instead of 200 cards; the age limit covers changes made outside the app.
+    One per app (`app.state.board_listings`)."""
+    return TimedCache(size=500, max_age=60)
+
+
+async def _listed(
+    request: Request, session: AsyncSession, head: boards.BoardHead, wanted: boards.BoardFilter
+) -> tuple[boards.BoardListing, Markup]:
+    key = (head.group.id, wanted, head.board_event_id)
+    listings: BoardListings = request.app.state.board_listings
+    listed = listings.get(key)
+    if listed is None:
+        listed = _Listed(await boards.board_listing(session, head, wanted))
+        listings.put(key, listed)
+    locale = i18n.current_locale.get()
+    html = listed.html.get(locale)
+    if html is None:
+        fragments = card_fragments(request.app.state.templates)
+        cards, slug = listed.listing.cards, head.group.slug
+        missing = fragments.missing(cards, slug)
+        if missing:
+            fragments.keep(cards, await boards.full_cards(session, missing), slug)
+        html = listed.html[locale] = fragments.many(cards, slug)
+    return listed.listing, html
 
 
 async def show_board(
@@ -37,32 +82,28 @@ async def show_board(
     except Invalid as exc:
         board_filter, filter_errors = boards.BoardFilter(), exc.errors
     async with read_session(request) as session:
-        after = await latest_event_id(session)
-        group = await groups.get_group(session, actor, request.path_params["slug"])
-        board = await boards.list_cards(session, actor, group, board_filter)
-        query_lexemes = await boards.lexemes(session, board_filter.q)
-        choices = (
-            None if htmx_target(request) == "cards" else await boards.filter_choices(session, group)
-        )
+        head = await boards.board_head(session, actor, request.path_params["slug"])
+        listing, cards_html = await _listed(request, session, head, board_filter)
     status = 422 if errors or filter_errors else 200
     context = {
-        "group": group,
-        "cards": board,
+        "group": head.group,
+        "cards": listing.cards,
+        "cards_html": cards_html,
         "board_filter": board_filter,
-        "query_lexemes": query_lexemes,
+        "query_lexemes": listing.query_lexemes,
     }
-    if choices is None:
+    if htmx_target(request) == "cards":  # the filter form asks for the cards alone
         return render(request, "boards/_cards.html", status_code=status, **context)
     return render(
         request,
         "boards/show.html",
         status_code=status,
-        choices=choices,
+        choices=listing.choices,
         filter_form=params,
         filter_errors=filter_errors,
         form=form or {},
         errors=errors or {},
-        live_url=live_url(request, channels.board_channel(group.id), after),
+        live_url=live_url(request, channels.board_channel(head.group.id), head.seen_event_id),
         **context,
     )
 

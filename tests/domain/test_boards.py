@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import boards, cards
-from server.domain.errors import Invalid
-from server.models import CardKind, CardStatus, ResourceKind
+from server.domain import boards, cards, channels
+from server.domain.errors import Invalid, NotAllowed, NotFound
+from server.models import CardKind, CardStatus, Event, ResourceKind
+from tests import factories
 from tests.domain.cardkit import NEED, OFFER, PLEDGE, TODAY, group_with_member, second_member
 
 
@@ -70,3 +71,35 @@ def test_a_filter_knows_when_it_filters() -> None:
     assert boards.parse_filter({"kind": "need"}) == boards.BoardFilter(kind=CardKind.need)
     assert boards.parse_filter({"status": "done", "resource": "time"}).active
     assert boards.BoardFilter(status=CardStatus.done, resource=ResourceKind.time).active
+
+
+async def test_a_board_listing_changes_only_with_an_event_of_its_board(
+    session: AsyncSession,
+) -> None:
+    group, anna = await group_with_member(session)
+    head = await boards.board_head(session, anna, group.slug)
+    assert head.group.id == group.id and head.board_event_id == 0
+    other, _ = await group_with_member(session)
+    session.add(Event(channel=channels.board_channel(group.id), name="card", data={}))
+    await session.flush()
+    session.add(Event(channel=channels.board_channel(other.id), name="card", data={}))
+    await session.flush()
+    later = await boards.board_head(session, anna, group.slug)
+    assert later.board_event_id > head.board_event_id
+    assert later.seen_event_id > later.board_event_id  # the other board's came last
+    await cards.add_card(session, anna, group, NEED, TODAY)
+    listing = await boards.board_listing(session, later, boards.BoardFilter())
+    assert [card.title for card in listing.cards] == [NEED["title"]]
+    assert listing.choices.regions == ["Leipzig"]
+    full = await boards.full_cards(session, [listing.cards[0].id])
+    assert full[0].description == NEED["description"]
+    with pytest.raises(NotAllowed):
+        await boards.board_head(
+            session,
+            factories.actor_of(
+                await factories.person(session, (await factories.organisation(session)).id)
+            ),
+            group.slug,
+        )
+    with pytest.raises(NotFound):
+        await boards.board_head(session, anna, "gibt-es-nicht")

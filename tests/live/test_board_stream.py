@@ -33,3 +33,23 @@ async def test_a_new_card_is_streamed_to_another_process(
     assert "data-lexemes=" in event.data  # so that filtered pages can decide for themselves
     assert "Zwei Kühlschränke" in event.data
     assert "Neu auf der Pinnwand: Zwei Kühlschränke" in event.data
+
+
+async def test_a_board_page_shows_a_change_made_through_another_process(
+    demo_database: str, settings: Settings, servers: Servers
+) -> None:
+    """Each process keeps board listings; a change anywhere publishes a board event, and the
+    listing is kept per newest board event, so no process shows a stale board."""
+    base_a, base_b = await start(servers, 2)
+    async with admin_http(settings, base_a) as reader, admin_http(settings, base_b) as writer:
+        before = await reader.get("/groups/ag-unterkunft/board")
+        assert "Drei Waschmaschinen" not in before.text
+        assert (await reader.get("/groups/ag-unterkunft/board")).text == before.text  # kept
+        await arm_async(writer, "/groups/ag-unterkunft/board")
+        response = await writer.post(
+            "/groups/ag-unterkunft/board/cards",
+            data={"kind": "offer", "resource_kind": "goods", "title": "Drei Waschmaschinen"},
+        )
+        assert response.status_code == 303
+        after = await reader.get("/groups/ag-unterkunft/board")
+    assert "Drei Waschmaschinen" in after.text
