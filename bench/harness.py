@@ -331,10 +331,13 @@ def load(
     requests: int,
     cookies: Mapping[str, str] | None = None,
     processes: int = 1,
+    rate: float | None = None,
 ) -> Load:
     """`requests` GETs of `paths` (in turn) by `clients` keep-alive connections, each sending
     its next request when the last was answered, from `processes` client processes; the
-    connections are spread over the web processes `bases`."""
+    connections are spread over the web processes `bases`. With `rate` (requests per second
+    in all), each client sends on a schedule instead (its share of the rate, the clients
+    evenly staggered), as people do: latency then is what a person waits at that load."""
     processes = max(1, min(processes, clients))
     pipes: list[Connection] = []
     workers = []
@@ -344,7 +347,14 @@ def load(
         parent, child = _SPAWN.Pipe()
         worker = _SPAWN.Process(
             target=_load_process,
-            args=(child, [bases[i % len(bases)] for i in mine], list(paths), share, cookies),
+            args=(
+                child,
+                [bases[i % len(bases)] for i in mine],
+                list(paths),
+                share,
+                cookies,
+                None if rate is None else (rate / clients, clients),
+            ),
             daemon=True,
         )
         worker.start()
@@ -387,9 +397,10 @@ def _load_process(
     paths: list[str],
     requests: int,
     cookies: Mapping[str, str] | None,
+    pace: tuple[float, int] | None = None,
 ) -> None:
     try:
-        asyncio.run(_load_clients(pipe, bases, paths, requests, cookies))
+        asyncio.run(_load_clients(pipe, bases, paths, requests, cookies, pace))
     except BaseException as exc:
         pipe.send(("error", repr(exc)))
         raise
@@ -401,7 +412,9 @@ async def _load_clients(
     paths: list[str],
     requests: int,
     cookies: Mapping[str, str] | None,
+    pace: tuple[float, int] | None = None,
 ) -> None:
+    """`pace`: (each client's requests per second, all clients of the run) for a schedule."""
     connections = [wire.HTTPConnection(base, cookies) for base in bases]
     for connection in connections:  # open each before the clock starts
         await connection.get(paths[0])
@@ -412,11 +425,17 @@ async def _load_clients(
     statuses: Counter[int] = Counter()
     issued = 0
 
-    async def client(connection: wire.HTTPConnection) -> None:
+    async def client(connection: wire.HTTPConnection, number: int) -> None:
         nonlocal issued
+        sent = 0
         while issued < requests:
             index = issued % len(paths)
             issued += 1
+            if pace is not None:
+                each, everyone = pace
+                due = start + (number / everyone + sent) / each
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            sent += 1
             began = time.monotonic()
             response = await connection.get(paths[index])
             latencies.append(time.monotonic() - began)
@@ -424,7 +443,7 @@ async def _load_clients(
             statuses[response.status] += 1
 
     start = time.monotonic()
-    await asyncio.gather(*(client(connection) for connection in connections))
+    await asyncio.gather(*(client(c, number) for number, c in enumerate(connections)))
     end = time.monotonic()
     for connection in connections:
         await connection.close()

@@ -5,9 +5,11 @@ Jinja2 endpoint rendering the same rows from the same database, one web process 
 
     .venv/bin/python bench/pages.py [--cards 200 --clients 50 --requests 2000] [--quick]
 
-Prints JSON: p50_ms, p99_ms and pages_per_s of the unfiltered page under load, `baseline`
-with the same keys, `filtered` (the same for the filtered URL), `unloaded` (one client: the
-time to render a page when nothing waits), clients, cards, requests.
+Prints JSON: p50_ms, p99_ms and pages_per_s of the unfiltered page under load (each client
+asking again as soon as it is answered: the capacity), `baseline` with the same keys,
+`filtered` (the same for the filtered URL), `unloaded` (one client: the time to render a page
+when nothing waits), `paced` (the 50 clients on a schedule at `--paced-rate` pages per second
+in all: the wait of a person at that load), clients, cards, requests.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=2000, help="per URL and server")
     parser.add_argument("--workers", type=int, default=1, help="web processes of each app")
     parser.add_argument("--load-processes", type=int, default=1)
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=100.0,
+        help="pages per second in all for the paced run (the clients on a schedule)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny numbers: a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
@@ -61,8 +69,10 @@ def run(web: harness.Web, slug: str, person_id: int, args: argparse.Namespace) -
     if rows["app"] != args.cards or rows["baseline"] != args.cards:
         raise RuntimeError(f"expected {args.cards} cards on each page, got {rows}")
 
-    def measure(bases: list[str], url: str, clients: int, requests: int) -> dict[str, object]:
-        options = {"cookies": cookies, "processes": args.load_processes}
+    def measure(
+        bases: list[str], url: str, clients: int, requests: int, rate: float | None = None
+    ) -> dict[str, object]:
+        options = {"cookies": cookies, "processes": args.load_processes, "rate": rate}
         if not args.quick:  # warm up: connections, caches, the interpreter's specialisations
             harness.load(bases, [url], clients=clients, requests=requests // 10, **options)
         result = harness.load(bases, [url], clients=clients, requests=requests, **options)
@@ -88,6 +98,12 @@ def run(web: harness.Web, slug: str, person_id: int, args: argparse.Namespace) -
     unloaded = measure(app, path, 1, max(args.requests // 10, 10))
     unloaded["baseline"] = measure(baseline, path, 1, max(args.requests // 10, 10))
     figures["unloaded"] = unloaded
+    # The same 50 clients, each asking on a schedule (as people click) at a load the app
+    # carries: the wait a person has, where the closed loop above measures capacity.
+    paced_requests = max(int(args.paced_rate * 10), 20) if not args.quick else 20
+    paced = measure(app, path, args.clients, paced_requests, args.paced_rate)
+    paced["baseline"] = measure(baseline, path, args.clients, paced_requests, args.paced_rate)
+    figures["paced"] = {"rate_per_s": args.paced_rate, **paced}
     figures.update(
         clients=args.clients,
         cards=args.cards,
