@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,10 +14,12 @@ from server.models import (
     FederalLevel,
     FieldOfAction,
     GroupMember,
+    Meeting,
     Organisation,
     OrganisationKind,
     OrganisationStatus,
     Person,
+    Series,
     WorkingGroup,
 )
 
@@ -108,3 +110,32 @@ async def pledge(
         **fields,
     }
     return await cards.add_card(session, actor, group, form, today)
+
+
+async def series(session: AsyncSession, group: WorkingGroup | None, **fields: object) -> Series:
+    """A weekly series (Thursday 10:00, 90 minutes) of the group, or of the alliance."""
+    row = Series(
+        group_id=group.id if group is not None else None,
+        title=str(fields.pop("title", unique("Wöchentlicher Austausch"))),
+        weekday=int(fields.pop("weekday", 3)),  # type: ignore[call-overload]
+        starts_at=fields.pop("starts_at", time(10, 0)),
+        duration_minutes=int(fields.pop("duration_minutes", 90)),  # type: ignore[call-overload]
+        **fields,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def meeting(session: AsyncSession, of: Series, starts: datetime | None = None) -> Meeting:
+    """A planned session of the series (next week unless `starts` says when)."""
+    starts = starts or datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    row = Meeting(
+        series_id=of.id,
+        title=of.title,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=of.duration_minutes),
+    )
+    session.add(row)
+    await session.flush()
+    return row

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import cards, rights
+from server.domain import cards, meeting_access, rights
 from server.domain.actors import Actor
 from server.domain.errors import N_, Invalid, Message, NotFound
 from server.models import WorkingGroup
@@ -20,7 +20,7 @@ MAX_CHANNELS = 16
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
-KINDS = ("group", "board")
+KINDS = ("group", "board", "session")
 
 
 def group_channel(group_id: int) -> str:
@@ -31,24 +31,33 @@ def board_channel(group_id: int) -> str:
     return f"board:{group_id}"
 
 
+def session_channel(meeting_id: int) -> str:
+    """A live session's channel: its agenda board, speakers, notes, decisions."""
+    return f"session:{meeting_id}"
+
+
 async def authorize_channels(
     session: AsyncSession, actor: Actor, channels: Sequence[str]
 ) -> list[str]:
     """The channels the actor may follow; refuses unknown or malformed ones.
 
     A group's channel carries what its page shows: whoever may see the group. A board's channel
-    carries the cards: only those who may use the board (see `rights`).
+    carries the cards: only those who may use the board (see `rights`). A session's channel
+    carries the live session: whoever may take part (see `meeting_access`).
     """
     rights.require_member(actor)
     if not channels or len(channels) > MAX_CHANNELS:
         raise Invalid({"channel": Message(N_("Please name between 1 and 16 live channels."))})
     group_ids: set[int] = set()
     board_ids: set[int] = set()
+    meeting_ids: set[int] = set()
     for channel in channels:
         kind, _, ident = channel.partition(":")
         if kind not in KINDS or not _is_id(ident):
             raise Invalid({"channel": Message(N_("Unknown live channel."))})
-        (board_ids if kind == "board" else group_ids).add(int(ident))
+        {"group": group_ids, "board": board_ids, "session": meeting_ids}[kind].add(int(ident))
+    for meeting_id in meeting_ids:
+        await meeting_access.get_meeting(session, actor, meeting_id)
     wanted = group_ids | board_ids
     found = set(await session.scalars(select(WorkingGroup.id).where(WorkingGroup.id.in_(wanted))))
     if found != wanted:

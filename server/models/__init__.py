@@ -1,19 +1,31 @@
 """SQLAlchemy models: the tables of Knotenpunkt."""
 
+from server.models.agenda import (
+    ActionItem,
+    AgendaItem,
+    AgendaItemCard,
+    Decision,
+    NoteRevision,
+    Speaker,
+)
 from server.models.audit import AuditEntry
 from server.models.base import Base
 from server.models.cards import Card, CardChange, CardMatch, PledgeRedemption
 from server.models.enums import (
+    ActionItemStatus,
+    AgendaItemStatus,
     CardKind,
     CardStatus,
     FederalLevel,
     JoinRequestStatus,
+    MeetingStatus,
     OrganisationKind,
     OrganisationStatus,
     PageKind,
     PageVisibility,
     RedemptionStatus,
     ResourceKind,
+    SpeakerStatus,
     Urgency,
 )
 from server.models.events import Event
@@ -21,10 +33,26 @@ from server.models.groups import FieldOfAction, GroupMember, GroupModerator, Wor
 from server.models.identity_providers import IdentityProvider
 from server.models.join_requests import JoinRequest
 from server.models.knowledge import KnowledgePage, KnowledgeRevision
+from server.models.meetings import Attendance, Meeting, Registration, Series, Subscription
 from server.models.organisations import Organisation, organisation_fields
 from server.models.persons import Person
 
 __all__ = [
+    "SpeakerStatus",
+    "MeetingStatus",
+    "AgendaItemStatus",
+    "ActionItemStatus",
+    "Subscription",
+    "Series",
+    "Registration",
+    "Meeting",
+    "Attendance",
+    "Speaker",
+    "NoteRevision",
+    "Decision",
+    "AgendaItemCard",
+    "AgendaItem",
+    "ActionItem",
     "KnowledgeRevision",
     "KnowledgePage",
     "RedemptionStatus",

@@ -84,3 +84,38 @@ class PageKind(enum.StrEnum):
     pledge_report = "pledge_report"
     good_practice = "good_practice"
     session_summary = "session_summary"
+
+
+class MeetingStatus(enum.StrEnum):
+    """A session of a series: planned, running (the moderator started it), closed (frozen,
+    attendance recorded, summary job enqueued) or cancelled."""
+
+    planned = "planned"
+    running = "running"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class AgendaItemStatus(enum.StrEnum):
+    """Proposed by a member; accepted onto the agenda, deferred to a later session or merged
+    into another item by the moderator; covered once closed with its outcome in the session."""
+
+    proposed = "proposed"
+    accepted = "accepted"
+    deferred = "deferred"
+    merged = "merged"
+    covered = "covered"
+
+
+class SpeakerStatus(enum.StrEnum):
+    waiting = "waiting"
+    speaking = "speaking"
+    done = "done"
+    withdrawn = "withdrawn"
+
+
+class ActionItemStatus(enum.StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    dropped = "dropped"
