@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import create_engine, create_sessionmaker
 from server.demo_cards import load_demo_cards, load_demo_redemption
+from server.demo_sessions import load_demo_sessions
 from server.models import (
     FederalLevel,
     FieldOfAction,
@@ -363,6 +364,7 @@ async def load_demo(session: AsyncSession) -> None:
     await session.flush()
     await load_demo_cards(session)
     await load_demo_redemption(session)
+    await load_demo_sessions(session)
 
 
 async def _person(

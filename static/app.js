@@ -114,12 +114,157 @@
     if (said && announcer) announcer.textContent = said.textContent;
   });
 
-  // After an htmx form swap, move focus to the first error so keyboard users land on it.
+  // After an htmx form swap, move focus to the first error so keyboard users land on it; if
+  // the focused button went away with the swap (a region marked data-focus-keep), keep the
+  // focus in that region instead of losing it to the page's start.
   document.addEventListener("htmx:afterSettle", function (evt) {
     if (!evt.detail.requestConfig) return; // live updates never move the focus
     var id = evt.detail.target && evt.detail.target.id;
     var root = id ? document.getElementById(id) : null;
     var invalid = root && root.querySelector("[aria-invalid=true]");
-    if (invalid) invalid.focus();
+    if (invalid) {
+      invalid.focus();
+    } else if (root && root.hasAttribute("data-focus-keep") && lostFocus()) {
+      focusFirstButton(root);
+    }
+  });
+
+  function lostFocus() {
+    var active = document.activeElement;
+    return !active || active === document.body || !document.body.contains(active);
+  }
+
+  function focusFirstButton(root) {
+    var buttons = root.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) {
+      if (buttons[i].offsetParent !== null) { buttons[i].focus(); return; }
+    }
+  }
+
+  // A session's agenda board arriving live (the `board` event): the board is replaced, the
+  // moderator's forms learn its version (and fetch their buttons again), one's own hand shows
+  // the right button, and what changed is announced politely.
+  var offset = null; // the server's clock minus ours, in ms (see observeServerTime)
+
+  // A fragment says when the server rendered it; it reaches us a little later (or, replayed,
+  // much later), so each observation underestimates the offset: the largest is the best.
+  function observeServerTime(board) {
+    var serverNow = Date.parse(attr(board, "data-server-now"));
+    if (isNaN(serverNow)) return;
+    var seen = serverNow - Date.now();
+    if (offset === null || seen > offset) offset = seen;
+  }
+
+  function copyVersion(board) {
+    var version = Number(attr(board, "data-version"));
+    document.querySelectorAll("[data-board-controls] input[name=version]").forEach(function (input) {
+      if (version > Number(input.value)) input.value = String(version);
+    });
+  }
+
+  function showHand(board) {
+    var hand = document.getElementById("session-hand");
+    if (!hand) return;
+    var open = attr(board, "data-hands-open") === "true";
+    var person = attr(hand, "data-person");
+    var listed = !!(person && board.querySelector('[data-speaker-person="' + person + '"]'));
+    var hadFocus = hand.contains(document.activeElement);
+    var raise = hand.querySelector("[data-hand-raise]");
+    var lower = hand.querySelector("[data-hand-lower]");
+    var closed = hand.querySelector("[data-hand-closed]");
+    if (raise) raise.hidden = !open || listed;
+    if (lower) lower.hidden = !open || !listed;
+    if (closed) closed.hidden = open;
+    if (hadFocus && lostFocusIn(hand)) focusFirstButton(hand);
+  }
+
+  function lostFocusIn(root) {
+    var active = document.activeElement;
+    return !active || !root.contains(active) || active.offsetParent === null;
+  }
+
+  document.addEventListener("htmx:sseBeforeMessage", function (evt) {
+    if (!evt.target.hasAttribute("data-board-stream")) return;
+    evt.preventDefault(); // placed here instead of swapped in
+    var url = connectUrl(evt.target);
+    if (url && evt.detail.lastEventId) lastIds.set(url, evt.detail.lastEventId);
+    var fragment = document.createElement("template");
+    fragment.innerHTML = evt.detail.data;
+    var board = fragment.content.querySelector("#session-board");
+    var old = document.getElementById("session-board");
+    if (!board || !old) return;
+    var itemChanged = attr(old, "data-current-item") !== attr(board, "data-current-item");
+    old.replaceWith(board);
+    observeServerTime(board);
+    copyVersion(board);
+    showHand(board);
+    tick();
+    var said = fragment.content.querySelector("[data-announce]");
+    var announcer = document.getElementById("live-announcer");
+    if (said && announcer) announcer.textContent = said.textContent;
+    htmx.trigger(document.body, "kp:board-changed");
+    if (itemChanged) htmx.trigger(document.body, "kp:board-item-changed");
+  });
+
+  // Timers count in every page from the server's start time: down from the planned time
+  // (data-planned-seconds; "+2:13" once it is over), or up for a speaker. Screen readers
+  // hear only the moment the planned time is over, not every second.
+  var overrun = new Map(); // a timer's start -> whether it was over when last seen
+
+  function clock(seconds) {
+    var whole = Math.abs(seconds);
+    var rest = whole % 60;
+    return (seconds < 0 ? "+" : "") + Math.floor(whole / 60) + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+
+  function tick() {
+    var timers = document.querySelectorAll("[data-timer]");
+    if (!timers.length) return;
+    if (offset === null) {
+      var board = document.querySelector("[data-server-now]");
+      if (board) observeServerTime(board);
+    }
+    var now = Date.now() + (offset || 0);
+    timers.forEach(function (timer) {
+      var started = Date.parse(attr(timer, "data-started-at"));
+      var value = timer.querySelector("[data-timer-value]");
+      if (isNaN(started) || !value) return;
+      var elapsed = Math.max(0, Math.floor((now - started) / 1000));
+      if (!timer.hasAttribute("data-planned-seconds")) {
+        value.textContent = clock(elapsed);
+        return;
+      }
+      var left = Number(attr(timer, "data-planned-seconds")) -
+        Number(attr(timer, "data-used-seconds") || 0) - elapsed;
+      var key = attr(timer, "data-started-at");
+      var over = left < 0;
+      value.textContent = clock(left);
+      timer.classList.toggle("overrun", over);
+      var was = overrun.get(key);
+      if (over && was === false) {
+        var announcer = document.getElementById("live-announcer");
+        if (announcer) announcer.textContent = attr(timer, "data-overrun-text");
+      }
+      overrun.set(key, over);
+    });
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+
+  // The moderator's frequent actions by keyboard (Alt+N next item, Alt+P previous, Alt+F floor
+  // to the next speaker), never while someone types in a field.
+  var SHORTCUTS = { KeyN: "n", KeyP: "p", KeyF: "f" };
+  document.addEventListener("keydown", function (evt) {
+    if (!evt.altKey || evt.ctrlKey || evt.metaKey || !SHORTCUTS[evt.code]) return;
+    var typing = evt.target.closest && evt.target.closest("input, textarea, select, [contenteditable]");
+    if (typing) return;
+    var button = document.querySelector(
+      '[data-board-controls] [data-shortcut="' + SHORTCUTS[evt.code] + '"]');
+    if (!button || button.disabled) return;
+    evt.preventDefault();
+    // Controls swapped in a moment ago may not be set up by htmx yet: a click would then
+    // submit the form the old way and reload the page.
+    if (button.form) htmx.process(button.form);
+    button.click();
   });
 })();

@@ -10,10 +10,19 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.demo import load_demo
-from server.models import Card, CardChange, KnowledgePage, PledgeRedemption, RedemptionStatus
+from server.models import (
+    Card,
+    CardChange,
+    KnowledgePage,
+    Meeting,
+    PledgeRedemption,
+    RedemptionStatus,
+    Series,
+    Subscription,
+)
 from server.settings import Settings
 
-COUNTED = (Card, CardChange, PledgeRedemption, KnowledgePage)
+COUNTED = (Card, CardChange, PledgeRedemption, KnowledgePage, Series, Meeting, Subscription)
 
 
 async def test_loading_the_demo_twice_changes_nothing(demo_settings: Settings) -> None:

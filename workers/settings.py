@@ -14,6 +14,7 @@ from workers.jobs import (
     send_redemption_mail,
     send_welcome_mail,
 )
+from workers.meeting_jobs import send_invitations
 
 _settings = load_settings()
 
@@ -35,6 +36,7 @@ class WorkerSettings:
         send_join_request_decision_mail,
         send_match_mail,
         send_redemption_mail,
+        send_invitations,
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -176,6 +176,7 @@ def upgrade() -> None:
         sa.Column("organisation_id", sa.Integer(), nullable=True),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
         sa.Column("carried_from_id", sa.Integer(), nullable=True),
+        sa.Column("carried_action_id", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.Text(), server_default="", nullable=False),
         sa.Column("used_seconds", sa.Integer(), server_default="0", nullable=False),
         sa.Column("notes", sa.Text(), server_default="", nullable=False),
@@ -362,6 +363,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_action_items")),
     )
     op.create_index(op.f("ix_action_items_item_id"), "action_items", ["item_id"], unique=False)
+    # agenda_items <-> action_items refer to each other: the follow-up's key comes last.
+    op.create_foreign_key(
+        op.f("fk_agenda_items_carried_action_id_action_items"),
+        "agenda_items",
+        "action_items",
+        ["carried_action_id"],
+        ["id"],
+        ondelete="SET NULL",
+    )
     op.create_index(
         op.f("ix_action_items_owner_organisation_id"),
         "action_items",
@@ -495,6 +505,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_constraint(
+        op.f("fk_agenda_items_carried_action_id_action_items"), "agenda_items", type_="foreignkey"
+    )
     op.drop_constraint(
         op.f("fk_meetings_current_item_id_agenda_items"), "meetings", type_="foreignkey"
     )

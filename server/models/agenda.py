@@ -72,6 +72,10 @@ class AgendaItem(Timestamped, Base):
         ForeignKey("agenda_items.id", ondelete="SET NULL")
     )
     """The deferred item of an earlier session this one continues."""
+    carried_action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_items.id", ondelete="SET NULL", use_alter=True)
+    )
+    """The open action item of an earlier session this one follows up."""
     outcome: Mapped[str] = mapped_column(Text, default="", server_default="")
     used_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")

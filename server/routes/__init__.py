@@ -2,6 +2,7 @@
 
 from server.routes import (
     admin,
+    agenda,
     auth,
     boards,
     cards,
@@ -9,6 +10,8 @@ from server.routes import (
     health,
     knowledge,
     live,
+    meeting_live,
+    meetings,
     organisations,
     overview,
     pages,
@@ -27,6 +30,9 @@ routes = [
     *cards.routes,
     *pledges.routes,
     *knowledge.routes,
+    *meetings.routes,
+    *meeting_live.routes,
+    *agenda.routes,
     *profile.routes,
     *people.routes,
     *admin.routes,

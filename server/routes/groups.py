@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.domain import cards, channels, groups
+from server.domain import cards, channels, groups, meetings
 from server.domain.errors import Invalid, Message
 from server.domain.events import latest_event_id
 from server.routes.common import (
@@ -21,7 +23,10 @@ from server.templating import render_per_locale
 
 
 async def show_group(
-    request: Request, moderator_errors: dict[str, Message] | None = None
+    request: Request,
+    moderator_errors: dict[str, Message] | None = None,
+    series_errors: dict[str, Message] | None = None,
+    series_form: dict[str, str] | None = None,
 ) -> Response:
     actor = await current_actor(request)
     async with read_session(request) as session:
@@ -30,10 +35,11 @@ async def show_group(
         group = await groups.get_group(session, actor, request.path_params["slug"])
         candidates = await groups.joinable_organisations(session, actor, group)
         moderator_candidates = await groups.moderator_candidates(session, actor, group)
+        upcoming = await meetings.upcoming_sessions(session, actor, group, datetime.now(UTC))
     return render(
         request,
         "groups/show.html",
-        status_code=422 if moderator_errors else 200,
+        status_code=422 if moderator_errors or series_errors else 200,
         group=group,
         candidates=candidates,
         errors={},
@@ -43,6 +49,10 @@ async def show_group(
         moderator_errors=moderator_errors or {},
         may_manage_moderators=actor.is_alliance_admin,
         may_use_board=cards.may_use_board(actor, group),
+        upcoming=upcoming,
+        may_create_series=meetings.may_create_series(actor, group.id),
+        series_form=series_form or {},
+        series_errors=series_errors or {},
     )
 
 

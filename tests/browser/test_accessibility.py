@@ -149,6 +149,45 @@ async def live_group(page: Page, locale: str) -> None:
     await expect(status).to_have_text(translated(locale, "Live: changes appear as they happen."))
 
 
+async def first_session(page: Page, locale: str) -> None:
+    """The group's next demo session, reached from the group's page; the moderation's forms
+    are there (the demo admin runs every session), and the page is live."""
+    await page.locator("#sessions .upcoming-sessions a").first.click()
+    await expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+    await expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
+    await expect(page.locator("#session-moderation")).to_be_visible()
+
+
+async def invalid_session_edit(page: Page, locale: str) -> None:
+    await first_session(page, locale)
+    await page.locator("#edit-video_url").fill("javascript:alert(1)")
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.get_by_role("button", name=translated(locale, "Save the session")).click()
+    assert (await answer.value).status == 422
+    field = page.locator("#edit-video_url")
+    await expect(field).to_have_attribute("aria-invalid", "true")
+    await expect(field).to_have_attribute("aria-describedby", "edit-video_url-error")
+
+
+async def agenda_proposal(page: Page, locale: str) -> None:
+    """A proposal refused in place (htmx swaps the agenda section, the field marked), then
+    proposed again and on the agenda."""
+    await first_session(page, locale)
+    title, minutes = page.locator("#agenda-new-title"), page.locator("#agenda-new-planned_minutes")
+    await minutes.fill("500")
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.get_by_role("button", name=translated(locale, "Propose the item")).click()
+    assert (await answer.value).status == 422
+    await expect(title).to_have_attribute("aria-invalid", "true")
+    await expect(minutes).to_have_attribute("aria-describedby", "agenda-new-planned_minutes-error")
+    await title.fill(f"Barrierefreie Wohnungen ({locale})")
+    await minutes.fill("15")
+    await page.get_by_role("button", name=translated(locale, "Propose the item")).click()
+    await expect(page.locator("#agenda-list")).to_contain_text(
+        f"Barrierefreie Wohnungen ({locale})"
+    )
+
+
 VISITS = {
     "home": Visit("/"),
     "directory": Visit("/organisations"),
@@ -180,6 +219,10 @@ VISITS = {
     "admin-providers": Visit("/admin/providers"),
     "admin-new-provider": Visit("/admin/providers/new"),
     "admin-audit": Visit("/admin/audit"),
+    "session": Visit(GROUP, then=first_session),
+    "session-invalid-edit": Visit(GROUP, then=invalid_session_edit),
+    "session-agenda-proposal": Visit(GROUP, then=agenda_proposal),
+    "alliance-sessions": Visit("/sessions"),
     "missing-page": Visit("/gibt-es-nicht", 404),
 }
 

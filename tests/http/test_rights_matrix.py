@@ -33,6 +33,10 @@ BOARD_USERS = {**MEMBERS, "other_member": FORBIDDEN}  # the group's organisation
 NOBODY_WITHOUT_IDENTITY = dict.fromkeys(ROLES, SIGN_IN)  # needs a verified, unknown identity
 # The redeeming organisation of the matrix's pledges is the member's (and the org admin's).
 REDEEMERS = {**dict.fromkeys(ROLES, FORBIDDEN), "anonymous": SIGN_IN, "member": OK, "org_admin": OK}
+# A group's session: its organisations' people, its moderators, the alliance admins (and the
+# invited; none of the roles is invited otherwise).
+PARTICIPANTS = BOARD_USERS
+AGENDA_ITEM = "/sessions/{meeting_id:int}/agenda/{item_id:int}"
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,68 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
             EVERYONE,
             filled=f"/knowledge/{ids.get('public_page', 0)}",
         ),
+        # Sessions: the alliance's list, starting series (invalid forms: 422 shows who gets
+        # past the rights), the session of the group, its calendar file, answers, the
+        # invitation list (each role takes another person's entry off it) and invitations.
+        Rule("GET", "/sessions", MEMBERS),
+        Rule("POST", "/sessions/series", ADMINS_ONLY, {"title": ""}),
+        Rule("POST", "/groups/{slug:str}/series", MODERATORS, {"title": ""}),
+        Rule("POST", "/series/{series_id:int}/plan", MODERATORS, {"count": "0"}),
+        Rule("GET", "/sessions/{meeting_id:int}", PARTICIPANTS),
+        Rule("GET", "/sessions/{meeting_id:int}/calendar.ics", PARTICIPANTS),
+        Rule("POST", "/sessions/{meeting_id:int}/edit", MODERATORS, {"date": ""}),
+        Rule("POST", "/sessions/{meeting_id:int}/registration", PARTICIPANTS, {"attending": "?"}),
+        Rule("POST", "/sessions/{meeting_id:int}/invitations", MODERATORS),
+        Rule(
+            "POST",
+            "/sessions/{meeting_id:int}/subscriptions",
+            PARTICIPANTS,
+            {"organisation_id": "x"},
+        ),
+        Rule(
+            "POST",
+            "/sessions/{meeting_id:int}/subscriptions/{subscription_id:int}/remove",
+            MODERATORS,
+        ),
+        # The agenda board of the (planned) session: who gets past the rights is refused as
+        # input (422: not started, no version), so the board stays as it is for every role.
+        Rule("GET", "/sessions/{meeting_id:int}/board/controls", MODERATORS),
+        Rule("POST", "/sessions/{meeting_id:int}/start", MODERATORS),
+        Rule("POST", "/sessions/{meeting_id:int}/current", MODERATORS, {"item_id": "x"}),
+        Rule("POST", "/sessions/{meeting_id:int}/next", MODERATORS),
+        Rule("POST", "/sessions/{meeting_id:int}/previous", MODERATORS),
+        Rule(
+            "POST",
+            "/sessions/{meeting_id:int}/items/{item_id:int}/close",
+            MODERATORS,
+            {"outcome": ""},
+            filled=f"/sessions/{ids.get('meeting', 0)}/items/0/close",
+        ),
+        Rule("POST", "/sessions/{meeting_id:int}/hand", PARTICIPANTS),
+        Rule("POST", "/sessions/{meeting_id:int}/hand/lower", PARTICIPANTS),
+        *(
+            Rule(
+                "POST",
+                f"/sessions/{{meeting_id:int}}/speakers/{{speaker_id:int}}/{action}",
+                MODERATORS,
+                {"direction": "up"},
+                filled=f"/sessions/{ids.get('meeting', 0)}/speakers/0/{action}",
+            )
+            for action in ("floor", "remove", "move")
+        ),
+        # The agenda: each role acts on an item it proposed itself (invalid forms: 422 shows
+        # who gets past the rights); the moderators accept and defer it; each role withdraws
+        # another item of its own.
+        Rule("POST", "/sessions/{meeting_id:int}/agenda", PARTICIPANTS, {"title": ""}),
+        Rule("POST", AGENDA_ITEM + "/edit", PARTICIPANTS, {"version": "x"}),
+        Rule("POST", AGENDA_ITEM + "/accept", MODERATORS),
+        Rule("POST", AGENDA_ITEM + "/defer", MODERATORS),
+        Rule("POST", AGENDA_ITEM + "/merge", MODERATORS, {"target": "x"}),
+        Rule("POST", AGENDA_ITEM + "/move", MODERATORS, {"direction": "x"}),
+        Rule("POST", AGENDA_ITEM + "/withdraw", PARTICIPANTS),
+        Rule(
+            "POST", "/sessions/{meeting_id:int}/agenda/suggestions/take", MODERATORS, {"kind": "x"}
+        ),
         Rule("GET", "/live", MEMBERS),
         Rule("GET", "/healthz", EVERYONE),
     ]
@@ -187,6 +253,7 @@ def _concrete(template: str, ids: dict[str, int], role: str) -> str:
     if "/moderators/" in template:
         target = "moderator_target"
     redemption = "claimed" if template.endswith("/decision") else "confirmed"
+    agenda = "withdrawn" if template.endswith("/withdraw") else "agenda"
     return (
         template.replace("{locale:str}", "de")
         .replace("{organisation_id:int}", str(organisation))
@@ -196,6 +263,10 @@ def _concrete(template: str, ids: dict[str, int], role: str) -> str:
         .replace("{card_id:int}", str(ids.get("card", 0)))
         .replace("{redemption_id:int}", str(ids.get(f"{redemption}_redemption_{role}", 0)))
         .replace("{page_id:int}", str(ids.get("members_page", 0)))
+        .replace("{series_id:int}", str(ids.get("series", 0)))
+        .replace("{meeting_id:int}", str(ids.get("meeting", 0)))
+        .replace("{subscription_id:int}", str(ids.get(f"subscription_{role}", 0)))
+        .replace("{item_id:int}", str(ids.get(f"{agenda}_item_{role}", 0)))
     )
 
 
@@ -285,6 +356,7 @@ async def _people(database_url: str) -> dict[str, int]:
             "provider": provider,
             "card": card,
             **await _pledges(connection, group, inside),
+            **await _sessions(connection, group, inside, targets),
             "provider_organisation": outside[0]["id"],
             "group": group,
             "inside_organisation": inside,
@@ -356,6 +428,32 @@ async def _pledges(connection: asyncpg.Connection, group: int, inside: int) -> d
     return {**ids, "members_page": await page("members"), "public_page": await page("public")}
 
 
+async def _sessions(
+    connection: asyncpg.Connection, group: int, inside: int, targets: dict[str, int]
+) -> dict[str, int]:
+    """A series of the group with a session next week, and for each role an entry of the
+    invitation list to take off: another person's, of the group's organisation."""
+    series = await connection.fetchval(
+        "INSERT INTO session_series (group_id, title, weekday, starts_at) "
+        "VALUES ($1, 'Matrix-Sitzung', 3, '10:00') RETURNING id",
+        group,
+    )
+    meeting = await connection.fetchval(
+        "INSERT INTO meetings (series_id, title, starts_at, ends_at) VALUES ($1, "
+        "'Matrix-Sitzung', now() + interval '7 days', now() + interval '7 days 90 minutes') "
+        "RETURNING id",
+        series,
+    )
+    ids = {"series": series, "meeting": meeting}
+    for role in ROLES:
+        ids[f"subscription_{role}"] = await connection.fetchval(
+            "INSERT INTO series_subscriptions (series_id, person_id) VALUES ($1, $2) RETURNING id",
+            series,
+            targets[f"admin_target_{role}"],
+        )
+    return ids
+
+
 async def _outcome(client: httpx.AsyncClient, rule: Rule, path: str, ids: dict[str, int]) -> str:
     if rule.path == "/live":
         async with client.stream("GET", path, params={"channel": f"group:{ids['group']}"}) as r:
@@ -373,10 +471,31 @@ async def _outcome(client: httpx.AsyncClient, rule: Rule, path: str, ids: dict[s
     return OK
 
 
+async def _agenda_items(database_url: str, ids: dict[str, int]) -> dict[str, int]:
+    """For each role two proposals of its own on the session's agenda: one to decide on, one
+    to withdraw."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        items = {}
+        for role in ROLES:
+            for use in ("agenda", "withdrawn"):
+                items[f"{use}_item_{role}"] = await connection.fetchval(
+                    "INSERT INTO agenda_items (meeting_id, title, proposed_by) "
+                    "VALUES ($1, $2, $3) RETURNING id",
+                    ids["meeting"],
+                    f"Matrix {use} {role}",
+                    ids.get(role),
+                )
+        return items
+    finally:
+        await connection.close()
+
+
 async def test_every_route_has_a_rule_and_every_role_gets_what_it_says(
     demo_database: str, settings: Settings, servers: Servers
 ) -> None:
     ids = await _people(demo_database)
+    ids.update(await _agenda_items(demo_database, ids))
     table = rules(ids)
     missing = _route_table(settings) - {(rule.method, rule.path) for rule in table.values()}
     assert not missing, f"routes without a rule in the rights matrix: {sorted(missing)}"

@@ -22,9 +22,11 @@ from tests.conftest import free_port
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.envelope_recipients: list[list[str]] = []  # per message, blind copies included
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(message_from_bytes(envelope.content))
+        self.envelope_recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
 
