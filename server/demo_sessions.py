@@ -10,7 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain import meetings, persons
-from server.models import GroupMember, Person, Series, Subscription, WorkingGroup
+from server.models import (
+    AgendaItem,
+    AgendaItemStatus,
+    GroupMember,
+    Meeting,
+    Person,
+    Series,
+    Subscription,
+    WorkingGroup,
+)
 
 # group slug, title, weekday (0 = Monday), time, minutes, place, video link, moderator's e-mail
 DEMO_SERIES = [
@@ -79,4 +88,61 @@ async def load_demo_sessions(session: AsyncSession, now: datetime | None = None)
                         added_by=actor.person_id,
                     )
                 )
+        await session.flush()
+        if slug == "ag-unterkunft":
+            await _demo_agenda(session, series, now)
+
+
+# title, presenter, planned minutes, status, proposer's e-mail
+DEMO_AGENDA = [
+    (
+        "Winterquartiere für Neuankommende",
+        "Anna Becker",
+        20,
+        AgendaItemStatus.accepted,
+        "anna.becker@unterkunft-ukraine.example",
+    ),
+    (
+        "Bericht: Mietkautionen gegen Besichtigungsbegleitung",
+        "Katrin Hoffmann",
+        15,
+        AgendaItemStatus.accepted,
+        "k.hoffmann@leipzig.example",
+    ),
+    (
+        "Sprachmittlung bei Wohnungsbesichtigungen",
+        "",
+        10,
+        AgendaItemStatus.proposed,
+        "k.hoffmann@leipzig.example",
+    ),
+]
+
+
+async def _demo_agenda(session: AsyncSession, series: Series, now: datetime) -> None:
+    """An agenda for the series' next session, once (nothing if it has items already)."""
+    meeting = await session.scalar(
+        select(Meeting)
+        .where(Meeting.series_id == series.id, Meeting.starts_at > now)
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+    if meeting is None or await session.scalar(
+        select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id).limit(1)
+    ):
+        return
+    for position, (title, presenter, minutes, status, proposer) in enumerate(DEMO_AGENDA):
+        person = await session.scalar(select(Person).where(Person.email == proposer))
+        session.add(
+            AgendaItem(
+                meeting_id=meeting.id,
+                title=title,
+                presenter=presenter,
+                planned_minutes=minutes,
+                position=position,
+                status=status,
+                proposed_by=person.id if person else None,
+                organisation_id=person.organisation_id if person else None,
+            )
+        )
     await session.flush()

@@ -206,6 +206,165 @@
     if (itemChanged) htmx.trigger(document.body, "kp:board-item-changed");
   });
 
+  // Notes written by everyone at once (sessions/_notes_editor.html). Each editor remembers the
+  // text of the revision its hidden version names (`known`; null when unknown, after a refusal):
+  // a textarea holding anything else has unsaved changes. A save's answer or a `notes` event
+  // with a newer version replaces the text only when there are none; otherwise the person's
+  // text and the version they started from stay, and their next save is merged on the server.
+  // While the connection is down an edit waits and is sent once it is back; a save that fails
+  // says plainly that it was not saved.
+  var notesStates = new WeakMap(); // editor form -> its state
+
+  function notesParts(form) {
+    return {
+      area: form.querySelector("[data-notes-text]"),
+      version: form.querySelector("[data-notes-version]"),
+      status: form.querySelector("[data-notes-status]"),
+    };
+  }
+
+  function notesState(form) {
+    var state = notesStates.get(form);
+    if (!state) {
+      var area = notesParts(form).area;
+      state = { known: area ? area.defaultValue : "", sent: null, latest: null, waiting: false };
+      notesStates.set(form, state);
+    }
+    return state;
+  }
+
+  function notesSay(form, key, text) {
+    var status = notesParts(form).status;
+    if (status) status.textContent = text !== undefined ? text : attr(status, "data-" + key + "-text");
+  }
+
+  function notesEditor(elt) {
+    return elt && elt.matches && elt.matches("[data-notes-text]") && elt.form ? elt.form : null;
+  }
+
+  function disconnected() {
+    var status = document.getElementById("connection-status");
+    return navigator.onLine === false || (!!status && status.dataset.state === "disconnected");
+  }
+
+  function setNotes(form, text, version) {
+    var parts = notesParts(form);
+    var state = notesState(form);
+    if (parts.area.value !== text) {
+      var focused = document.activeElement === parts.area;
+      var start = parts.area.selectionStart, end = parts.area.selectionEnd;
+      parts.area.value = text;
+      if (focused) parts.area.setSelectionRange(Math.min(start, text.length), Math.min(end, text.length));
+    }
+    parts.version.value = String(version);
+    state.known = text;
+  }
+
+  // A newer revision seen live is shown once nothing of the person's is unsaved or under way.
+  function applyLatest(form) {
+    var state = notesState(form);
+    var parts = notesParts(form);
+    if (!state.latest || state.sent !== null || parts.area.value !== state.known) return;
+    if (state.latest.version > Number(parts.version.value)) {
+      setNotes(form, state.latest.text, state.latest.version);
+    }
+  }
+
+  document.addEventListener("htmx:confirm", function (evt) {
+    var form = notesEditor(evt.target);
+    if (!form) return;
+    var state = notesState(form);
+    if (evt.target.value === state.known) { // nothing to save
+      evt.preventDefault();
+      state.waiting = false;
+    } else if (disconnected()) { // kept, and sent when the connection is back
+      evt.preventDefault();
+      state.waiting = true;
+      notesSay(form, "waiting");
+    }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = notesEditor(evt.detail.elt);
+    if (!form) return;
+    var state = notesState(form);
+    state.sent = evt.detail.elt.value;
+    state.waiting = false;
+    notesSay(form, "saving");
+  });
+
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = notesEditor(evt.detail.elt);
+    if (!form) return;
+    var state = notesState(form);
+    var parts = notesParts(form);
+    var sent = state.sent;
+    state.sent = null;
+    var xhr = evt.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    if (status === 0) { // no answer: kept, and sent again when the connection is back
+      state.waiting = true;
+      notesSay(form, "waiting");
+      return;
+    }
+    var fragment = document.createElement("template");
+    if (status === 200 || status === 409 || status === 422) fragment.innerHTML = xhr.responseText;
+    var answer = fragment.content.querySelector("form[data-notes-item]");
+    var answerText = answer && answer.querySelector("[data-notes-text]");
+    var answerVersion = answer && answer.querySelector("[data-notes-version]");
+    if (!answerText || !answerVersion) {
+      notesSay(form, "failed");
+      return;
+    }
+    var typedOn = parts.area.value !== sent; // typed on while the save was under way
+    if (status === 200) {
+      if (!typedOn) setNotes(form, answerText.defaultValue, answerVersion.value);
+      parts.area.removeAttribute("aria-invalid");
+      notesSay(form, "saved");
+      applyLatest(form);
+      return;
+    }
+    // Refused: 409 brings the merged proposal (the other text, then mine marked) and the
+    // version stored now; 422 the reason. Either way, what the person wrote stays unsaved.
+    if (status === 409 && !typedOn) {
+      parts.area.value = answerText.defaultValue;
+      parts.version.value = answerVersion.value;
+    }
+    state.known = null;
+    parts.area.setAttribute("aria-invalid", "true");
+    var said = answer.querySelector("[data-notes-status]");
+    notesSay(form, "failed", said && said.textContent.trim() ? said.textContent.trim() : undefined);
+  });
+
+  function sendWaitingNotes() {
+    document.querySelectorAll("form[data-notes-item]").forEach(function (form) {
+      var state = notesStates.get(form);
+      var area = notesParts(form).area;
+      if (state && state.waiting && area) htmx.trigger(area, "kp:notes-send");
+    });
+  }
+  document.addEventListener("htmx:sseOpen", sendWaitingNotes);
+  window.addEventListener("online", sendWaitingNotes);
+
+  document.addEventListener("htmx:sseBeforeMessage", function (evt) {
+    if (!evt.target.hasAttribute("data-notes-stream")) return;
+    evt.preventDefault(); // placed here instead of swapped in
+    var url = connectUrl(evt.target);
+    if (url && evt.detail.lastEventId) lastIds.set(url, evt.detail.lastEventId);
+    var fragment = document.createElement("template");
+    fragment.innerHTML = evt.detail.data;
+    var event = fragment.content.querySelector("[data-notes-event]");
+    if (!event) return;
+    var form = document.querySelector('form[data-notes-item="' + attr(event, "data-item") + '"]');
+    if (!form) return;
+    var state = notesState(form);
+    var version = Number(attr(event, "data-version"));
+    if (!state.latest || version > state.latest.version) {
+      state.latest = { version: version, text: attr(event, "data-text") };
+    }
+    applyLatest(form);
+  });
+
   // Timers count in every page from the server's start time: down from the planned time
   // (data-planned-seconds; "+2:13" once it is over), or up for a speaker. Screen readers
   // hear only the moment the planned time is over, not every second.

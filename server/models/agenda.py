@@ -193,3 +193,6 @@ class ActionItem(Timestamped, Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+    owner_organisation: Mapped[Organisation | None] = relationship()
+    owner: Mapped[Person | None] = relationship(foreign_keys=[owner_person_id])

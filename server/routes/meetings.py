@@ -38,7 +38,9 @@ async def show_meeting(
     errors: dict[str, Message] | None = None,
     form: dict[str, str] | None = None,
     message: Message | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
+    """The session's page; `extra` adds to its context (e.g. a refused form of a part)."""
     actor = await current_actor(request)
     async with read_session(request) as session:
         # Read the event position first: anything committed after it is replayed live.
@@ -64,6 +66,7 @@ async def show_meeting(
             "my_answer": await registrations.my_registration(session, actor, meeting),
         }
         context.update(await meeting_page_extras(session, actor, meeting))
+        context.update(extra or {})
     return render(
         request,
         "sessions/show.html",

@@ -11,6 +11,8 @@ from server.domain.actors import Actor
 from server.models import Meeting
 from server.routes.agenda import agenda_page_context
 from server.routes.meeting_events import board_page_context
+from server.routes.note_events import notes_page_context
+from server.routes.outcome_events import outcomes_page_context
 
 
 async def meeting_page_extras(
@@ -20,4 +22,6 @@ async def meeting_page_extras(
     extras: dict[str, Any] = {}
     extras.update(await agenda_page_context(session, actor, meeting))
     extras.update(await board_page_context(session, actor, meeting))
+    extras.update(await notes_page_context(session, actor, meeting))
+    extras.update(await outcomes_page_context(session, actor, meeting))
     return extras

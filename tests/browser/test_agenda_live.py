@@ -51,7 +51,12 @@ async def test_a_proposal_and_its_acceptance_arrive_live_on_both_pages(
 
     await katrin.locator("#agenda-new-title").fill("Wohnungen für große Familien")
     await katrin.locator("#agenda-new-planned_minutes").fill("20")
-    await katrin.get_by_role("button", name=translated("de", "Propose the item")).click()
+    # Her own answer is swapped in before anyone acts on the item (else a slow answer could
+    # land after the live news of the acceptance).
+    async with katrin.expect_response(
+        lambda response: response.request.method == "POST" and "/agenda" in response.url
+    ):
+        await katrin.get_by_role("button", name=translated("de", "Propose the item")).click()
     await expect(katrin.locator("#agenda-list")).to_contain_text("Wohnungen für große Familien")
 
     item = anna.locator("#agenda-list li").filter(has_text="Wohnungen für große Familien")

@@ -213,7 +213,25 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
             {"outcome": ""},
             filled=f"/sessions/{ids.get('meeting', 0)}/items/0/close",
         ),
+        Rule("POST", "/sessions/{meeting_id:int}/decisions", MODERATORS, {"item": "x"}),
+        Rule("POST", "/sessions/{meeting_id:int}/actions", MODERATORS, {"item": "x"}),
+        Rule("POST", "/sessions/{meeting_id:int}/cards", PARTICIPANTS, {"item": "x"}),
+        # The matrix's action item belongs to the organisation of member and org admin.
+        Rule(
+            "POST",
+            "/sessions/{meeting_id:int}/actions/{action_id:int}/status",
+            {**BOARD_USERS, "moderator": OK},
+            {"status": "x"},
+            filled=f"/sessions/{ids.get('meeting', 0)}/actions/{ids.get('action', 0)}/status",
+        ),
         Rule("POST", "/sessions/{meeting_id:int}/hand", PARTICIPANTS),
+        # Notes on an item: whoever gets past the rights is refused as input (no version).
+        Rule(
+            "POST",
+            "/sessions/{meeting_id:int}/items/{item_id:int}/notes",
+            PARTICIPANTS,
+            {"text": "Matrix", "version": "x"},
+        ),
         Rule("POST", "/sessions/{meeting_id:int}/hand/lower", PARTICIPANTS),
         *(
             Rule(
@@ -445,6 +463,17 @@ async def _sessions(
         series,
     )
     ids = {"series": series, "meeting": meeting}
+    outcome_item = await connection.fetchval(
+        "INSERT INTO agenda_items (meeting_id, title, status) "
+        "VALUES ($1, 'Ergebnisse', 'accepted') RETURNING id",
+        meeting,
+    )
+    ids["action"] = await connection.fetchval(
+        "INSERT INTO action_items (item_id, text, owner_organisation_id) "
+        "VALUES ($1, 'Liste schicken', $2) RETURNING id",
+        outcome_item,
+        inside,
+    )
     for role in ROLES:
         ids[f"subscription_{role}"] = await connection.fetchval(
             "INSERT INTO series_subscriptions (series_id, person_id) VALUES ($1, $2) RETURNING id",
