@@ -8,20 +8,13 @@ import asyncio
 import html
 import json
 import re
-from collections.abc import Iterator
 
 import asyncpg
-import pytest
 from starlette.testclient import TestClient
 
-from server.app import create_app
-from server.settings import Settings
-from tests.meeting_board import Board, board_of_ag_unterkunft
-from tests.sessions import sign_in
+from tests.meeting_board import Board
 from tests.text import german
 
-ANNA = "anna.becker@unterkunft-ukraine.example"  # moderator of AG Unterkunft
-KATRIN = "k.hoffmann@leipzig.example"  # Stadt Leipzig, in AG Unterkunft
 HTMX = {"HX-Request": "true"}
 TEXT = "Winterquartiere: zwei Turnhallen in Leipzig."
 
@@ -36,25 +29,6 @@ async def notes_events(database_url: str, meeting: int) -> list[dict[str, str]]:
     finally:
         await connection.close()
     return [json.loads(row["data"]) for row in rows]
-
-
-@pytest.fixture
-async def board(demo_database: str) -> Board:
-    return await board_of_ag_unterkunft(demo_database)
-
-
-@pytest.fixture
-def anna(demo_settings: Settings, demo_people: dict[str, int]) -> Iterator[TestClient]:
-    with TestClient(create_app(demo_settings), follow_redirects=False) as client:
-        sign_in(client, demo_settings.SECRET_KEY, demo_people[ANNA])
-        yield client
-
-
-@pytest.fixture
-def katrin(demo_settings: Settings, demo_people: dict[str, int]) -> Iterator[TestClient]:
-    with TestClient(create_app(demo_settings), follow_redirects=False) as client:
-        sign_in(client, demo_settings.SECRET_KEY, demo_people[KATRIN])
-        yield client
 
 
 def version_in(page: str) -> str:
