@@ -32,6 +32,12 @@ class DomainError(Exception):
         super().__init__(message or self.message)
         self.message = message or self.message
 
+    @property
+    def reason(self) -> Message:
+        """What went wrong, in one sentence: a refused field's message, else the error's own."""
+        errors: dict[str, Message] = getattr(self, "errors", None) or {}
+        return next(iter(errors.values()), None) or Message(self.message)
+
 
 class NotFound(DomainError):
     message = N_("This page or item does not exist (any more).")

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from server.domain import agenda, agenda_edits, agenda_suggestions, channels, meeting_access
 from server.domain.actors import Actor
-from server.domain.errors import N_, Conflict, DomainError, Invalid, Message
+from server.domain.errors import N_, Conflict, Invalid, Message
 from server.models import Meeting, MeetingStatus
 from server.routes.common import current_actor, read_session, render, unit_of_work
 from server.routes.meeting_events import emit_board
@@ -116,11 +116,6 @@ async def emit_agenda(
         await emit_board(request, uow, meeting, announcement, title=title)
 
 
-def _problem(exc: DomainError) -> Message:
-    errors = getattr(exc, "errors", None) or {}
-    return next(iter(errors.values()), None) or Message(exc.message)
-
-
 def _back_to_meeting(request: Request) -> Response:
     path = request.url_for("meeting", meeting_id=request.path_params["meeting_id"]).path
     return RedirectResponse(f"{path}#agenda-planning", status_code=303)
@@ -150,7 +145,7 @@ async def _change(
         typed: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "csrf_token"}
         typed["cards"] = _cards(form)
         field_errors = getattr(exc, "errors", None) or {}
-        message: Message | None = _problem(exc)
+        message: Message | None = exc.reason
         if form_of is not None and field_errors:  # the marked fields say it, a clash also here
             message = Message(exc.message) if isinstance(exc, Conflict) else None
         return await show_agenda(

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from server.domain import card_edits, cards, channels, groups, matching, pledges
 from server.domain.actors import Actor
-from server.domain.errors import N_, Conflict, DomainError, Invalid, Message
+from server.domain.errors import N_, Conflict, Invalid, Message
 from server.domain.events import latest_event_id
 from server.models import Card, CardStatus, WorkingGroup
 from server.routes.card_events import emit_card
@@ -67,12 +67,6 @@ def _may_move(actor: Actor, card: Card, target: CardStatus) -> bool:
     return not archiving or cards.may_archive(actor, card)
 
 
-def _problem(exc: DomainError) -> Message:
-    """What went wrong, in one sentence: a refused field's message, else the error's own."""
-    errors = getattr(exc, "errors", None) or {}
-    return next(iter(errors.values()), None) or Message(exc.message)
-
-
 def _back_to_card(request: Request) -> Response:
     path = request.url_for(
         "card", slug=request.path_params["slug"], card_id=request.path_params["card_id"]
@@ -99,7 +93,7 @@ async def _change(request: Request, change: Change, *, edit: bool = False) -> Re
     except card_edits.EditConflict as exc:
         proposal = {**exc.stored, **exc.proposal, "version": exc.version}
         return await show_card(
-            request, status_code=409, form=proposal, clashes=exc.clashes, message=_problem(exc)
+            request, status_code=409, form=proposal, clashes=exc.clashes, message=exc.reason
         )
     except (Invalid, Conflict) as exc:
         return await show_card(
@@ -107,7 +101,7 @@ async def _change(request: Request, change: Change, *, edit: bool = False) -> Re
             status_code=409 if isinstance(exc, Conflict) else 422,
             form=form if edit else None,
             errors=getattr(exc, "errors", None) if edit else None,
-            message=None if edit else _problem(exc),
+            message=None if edit else exc.reason,
         )
     return _back_to_card(request)
 

@@ -82,12 +82,6 @@ async def _hand(
     )
 
 
-def _problem(exc: Invalid | Conflict) -> Message:
-    """What went wrong, in one sentence: a refused field's message, else the error's own."""
-    errors = getattr(exc, "errors", None) or {}
-    return next(iter(errors.values()), None) or Message(exc.message)
-
-
 async def _change(request: Request, change: Change, *, part: str = "actions") -> Response:
     """Carry out one change of the board in one transaction and announce it; `part` is what
     htmx gets back: the controls' `actions` or `close` region, or one's `hand`."""
@@ -105,16 +99,16 @@ async def _change(request: Request, change: Change, *, part: str = "actions") ->
     except (Invalid, Conflict) as exc:
         status = 409 if isinstance(exc, Conflict) else 422
         if not is_htmx(request):
-            return await show_meeting(request, status_code=status, message=_problem(exc))
+            return await show_meeting(request, status_code=status, message=exc.reason)
         if part == "hand":
-            message = _problem(exc)
+            message = exc.reason
             return await _hand(request, actor, meeting_id, status_code=status, message=message)
         return await _controls(
             request,
             actor,
             meeting_id,
             status_code=status,
-            message=_problem(exc),
+            message=exc.reason,
             problem_in=part,
             errors=getattr(exc, "errors", None) if part == "close" else None,
             outcome=form.get("outcome", ""),

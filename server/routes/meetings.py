@@ -105,11 +105,6 @@ def _back_to_meeting(request: Request) -> Response:
     return RedirectResponse(str(path), status_code=303)
 
 
-def _problem(exc: DomainError) -> Message:
-    errors = getattr(exc, "errors", None) or {}
-    return next(iter(errors.values()), None) or Message(exc.message)
-
-
 async def edit_meeting(request: Request) -> Response:
     actor = await current_actor(request)
     form = await _form(request)
@@ -119,7 +114,7 @@ async def edit_meeting(request: Request) -> Response:
     except Invalid as exc:
         return await show_meeting(request, status_code=422, errors=exc.errors, form=form)
     except Conflict as exc:
-        return await show_meeting(request, status_code=409, message=_problem(exc))
+        return await show_meeting(request, status_code=409, message=exc.reason)
     return _back_to_meeting(request)
 
 
@@ -134,7 +129,7 @@ async def register(request: Request) -> Response:
     except Invalid as exc:
         return await show_meeting(request, status_code=422, errors=exc.errors)
     except Conflict as exc:
-        return await show_meeting(request, status_code=409, message=_problem(exc))
+        return await show_meeting(request, status_code=409, message=exc.reason)
     return _back_to_meeting(request)
 
 
@@ -147,7 +142,7 @@ async def send_invitations(request: Request) -> Response:
             )
             uow.enqueue("send_invitations", meeting.id, job_id=f"invitations:{meeting.id}")
     except Conflict as exc:
-        return await show_meeting(request, status_code=409, message=_problem(exc))
+        return await show_meeting(request, status_code=409, message=exc.reason)
     return await show_meeting(request, message=Message(N_("The invitations are on their way.")))
 
 

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from server.domain import outcomes
 from server.domain.actors import Actor
-from server.domain.errors import N_, Conflict, DomainError, Invalid, Message
+from server.domain.errors import N_, Conflict, Invalid
 from server.models import Meeting, WorkingGroup
 from server.routes.card_events import emit_card
 from server.routes.common import current_actor, unit_of_work
@@ -36,7 +36,7 @@ async def _change(request: Request, change: Change) -> Response:
         return await show_meeting(
             request,
             status_code=409 if isinstance(exc, Conflict) else 422,
-            message=_problem(exc),
+            message=exc.reason,
             extra={
                 "outcome_form": form,
                 "outcome_errors": errors,
@@ -45,11 +45,6 @@ async def _change(request: Request, change: Change) -> Response:
         )
     path = request.url_for("meeting", meeting_id=meeting_id).path
     return RedirectResponse(f"{path}#outcomes", status_code=303)
-
-
-def _problem(exc: DomainError) -> Message:
-    errors = getattr(exc, "errors", None) or {}
-    return next(iter(errors.values()), None) or Message(exc.message)
 
 
 async def record_decision(request: Request) -> Response:
