@@ -22,9 +22,11 @@ from server.domain import identity
 from server.errors import EXCEPTION_HANDLERS
 from server.live import Hub
 from server.live.backends import RedisBackend
+from server.live.presence import Presence
 from server.middleware import ActorMiddleware, LocaleMiddleware
 from server.routes import routes
 from server.routes.boards import board_listings
+from server.routes.presence_events import announce_presence
 from server.security import CSRFMiddleware, SecurityHeadersMiddleware
 from server.sessions import SESSION_COOKIE
 from server.settings import ROOT, Settings, load_settings
@@ -46,11 +48,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Connects on first use, so the app starts (and /healthz can tell) while Redis is down.
         jobs = ArqRedis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=3)
         await hub.start()
+
+        async def on_presence_change(meeting_id: int) -> None:
+            await announce_presence(app, meeting_id)
+
+        presence = Presence(redis, on_presence_change)
+        await presence.start()
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = redis
         app.state.hub = hub
         app.state.jobs = jobs
+        app.state.presence = presence
         try:
             if settings.IDENTITY_PROVIDERS_FILE:
                 await _register_identity_providers(
@@ -58,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 )
             yield
         finally:
+            await presence.stop()
             await hub.stop()
             await hub_redis.aclose()
             await jobs.aclose()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.demo_last_session import load_demo_last_session
 from server.domain import meetings, persons
 from server.models import (
     AgendaItem,
@@ -91,6 +92,7 @@ async def load_demo_sessions(session: AsyncSession, now: datetime | None = None)
         await session.flush()
         if slug == "ag-unterkunft":
             await _demo_agenda(session, series, now)
+            await load_demo_last_session(session, series, now)
 
 
 # title, presenter, planned minutes, status, proposer's e-mail

@@ -15,6 +15,7 @@ from workers.jobs import (
     send_welcome_mail,
 )
 from workers.meeting_jobs import send_invitations
+from workers.summary_jobs import summarise_meeting
 
 _settings = load_settings()
 
@@ -37,6 +38,7 @@ class WorkerSettings:
         send_match_mail,
         send_redemption_mail,
         send_invitations,
+        summarise_meeting,
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -36,6 +36,11 @@ def session_channel(meeting_id: int) -> str:
     return f"session:{meeting_id}"
 
 
+def session_ids(channels: Sequence[str]) -> list[int]:
+    """The sessions among (authorised) channels."""
+    return [int(c.partition(":")[2]) for c in channels if c.startswith("session:")]
+
+
 async def authorize_channels(
     session: AsyncSession, actor: Actor, channels: Sequence[str]
 ) -> list[str]:

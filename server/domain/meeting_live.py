@@ -8,7 +8,8 @@ refused with a `Conflict` and changes nothing; the page has the newer board by t
 event), so both moderators see the same. The timer is derived data: `item_started_at` and the
 item's planned minutes; pages count down from them.
 
-Closing the session is another step (see the session's own module), not this one's.
+Closing the session is a step of its own (`meeting_close`); it ends the current item here
+(`leave_current`).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ async def make_current(
     now: datetime,
 ) -> Meeting:
     """Make an accepted item of this session the current one; its timer starts now."""
-    meeting = await _running(session, actor, meeting_id, version)
+    meeting = await running_for_moderator(session, actor, meeting_id, version)
     item = await session.scalar(
         select(AgendaItem).where(
             AgendaItem.id == _int(item_id, "item_id"), AgendaItem.meeting_id == meeting.id
@@ -146,7 +147,7 @@ async def next_item(
     session: AsyncSession, actor: Actor, meeting_id: int, version: str | None, now: datetime
 ) -> Meeting:
     """Move on to the next accepted item (the first, when none is current yet)."""
-    meeting = await _running(session, actor, meeting_id, version)
+    meeting = await running_for_moderator(session, actor, meeting_id, version)
     open_items, here = await _open_items_and_place(session, meeting)
     later = [item for item in open_items if here is None or _key(item) > here]
     if not later:
@@ -159,7 +160,7 @@ async def previous_item(
     session: AsyncSession, actor: Actor, meeting_id: int, version: str | None, now: datetime
 ) -> Meeting:
     """Go back to the accepted item before the current one."""
-    meeting = await _running(session, actor, meeting_id, version)
+    meeting = await running_for_moderator(session, actor, meeting_id, version)
     open_items, here = await _open_items_and_place(session, meeting)
     earlier = [item for item in open_items if here is not None and _key(item) < here]
     if not earlier:
@@ -179,7 +180,7 @@ async def close_item(
 ) -> Meeting:
     """Close the current item with its outcome: covered, its time counted, its speakers list
     ended. It stays on the board (marked covered) until the moderator moves on."""
-    meeting = await _running(session, actor, meeting_id, version)
+    meeting = await running_for_moderator(session, actor, meeting_id, version)
     text = (outcome or "").strip()
     if len(text) > OUTCOME_MAX:
         raise Invalid(
@@ -247,7 +248,7 @@ async def give_floor(
     now: datetime,
 ) -> Speaker:
     """Give the floor to a waiting person of the list; whoever spoke before is done."""
-    meeting = await _running(session, actor, meeting_id, version)
+    meeting = await running_for_moderator(session, actor, meeting_id, version)
     item = await _open_current_item(session, meeting)
     speaker = await _listed(session, item, speaker_id)
     if speaker.status is not SpeakerStatus.waiting:
@@ -269,7 +270,7 @@ async def remove_speaker(
     now: datetime,
 ) -> Speaker:
     """Take someone off the list (someone speaking ends their turn)."""
-    meeting = await _running(session, actor, meeting_id, version)
+    meeting = await running_for_moderator(session, actor, meeting_id, version)
     item = await _open_current_item(session, meeting)
     speaker = await _listed(session, item, speaker_id)
     _end_turn(speaker, now)
@@ -286,7 +287,7 @@ async def move_speaker(
     version: str | None,
 ) -> Speaker:
     """Move a waiting person one place up or down the list."""
-    meeting = await _running(session, actor, meeting_id, version)
+    meeting = await running_for_moderator(session, actor, meeting_id, version)
     if direction not in DIRECTIONS:
         raise Invalid({"direction": Message(N_("Please move up or down."))})
     item = await _open_current_item(session, meeting)
@@ -309,6 +310,14 @@ async def move_speaker(
     return speaker
 
 
+async def leave_current(session: AsyncSession, meeting: Meeting, now: datetime) -> None:
+    """The session ends: the current item's time is counted and its speakers list ended."""
+    current = await _current_item(session, meeting)
+    if current is not None and current.status is AgendaItemStatus.accepted:
+        await _leave(session, meeting, current, now, closing=True)
+    meeting.item_started_at = None
+
+
 # Helpers.
 
 
@@ -318,7 +327,7 @@ async def _moderated(session: AsyncSession, actor: Actor, meeting_id: int) -> Me
     return meeting
 
 
-async def _running(
+async def running_for_moderator(
     session: AsyncSession, actor: Actor, meeting_id: int, version: str | None
 ) -> Meeting:
     """The locked session, for a moderator's action on the board as their page saw it."""

@@ -34,6 +34,7 @@ from server.models.meetings import PLACE_MAX, TITLE_MAX, URL_MAX
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PLAN_MAX = 12
+PAST_LIMIT = 3
 UPCOMING_LIMIT = 10
 OPEN = (MeetingStatus.planned, MeetingStatus.running)
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -213,13 +214,14 @@ async def edit_meeting(
 class Upcoming:
     series: Series
     meetings: list[Meeting]
+    past: list[Meeting]  # its last closed sessions, the latest first
 
 
 async def upcoming_sessions(
     session: AsyncSession, actor: Actor, group: WorkingGroup | None, now: datetime
 ) -> list[Upcoming]:
     """The group's (or, without group, the alliance's) series the actor may follow, each with
-    its next sessions that have not ended."""
+    its next sessions that have not ended and its last closed ones."""
     rights.require_member(actor)
     query = select(Series).order_by(Series.weekday, Series.starts_at, Series.id)
     query = query.where(
@@ -239,5 +241,11 @@ async def upcoming_sessions(
             .order_by(Meeting.starts_at)
             .limit(UPCOMING_LIMIT)
         )
-        found.append(Upcoming(series, list(meetings)))
+        past = await session.scalars(
+            select(Meeting)
+            .where(Meeting.series_id == series.id, Meeting.status == MeetingStatus.closed)
+            .order_by(Meeting.starts_at.desc())
+            .limit(PAST_LIMIT)
+        )
+        found.append(Upcoming(series, list(meetings), list(past)))
     return found

@@ -65,7 +65,9 @@ async def show_meeting(
             "answers": await registrations.answers(session, actor, meeting),
             "my_answer": await registrations.my_registration(session, actor, meeting),
         }
-        context.update(await meeting_page_extras(session, actor, meeting))
+        context.update(
+            await meeting_page_extras(session, actor, meeting, request.app.state.presence)
+        )
         context.update(extra or {})
     return render(
         request,

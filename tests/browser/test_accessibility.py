@@ -158,6 +158,23 @@ async def first_session(page: Page, locale: str) -> None:
     await expect(page.locator("#session-moderation")).to_be_visible()
 
 
+async def last_session(page: Page, locale: str) -> None:
+    """The group's last demo session, closed: its attendance, notes, decisions and action
+    items, nothing left to change."""
+    await page.locator("#sessions .past-sessions a").first.click()
+    await expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+    await expect(page.locator("#attendance")).to_be_visible()
+    await expect(page.locator("#board-close-session")).to_have_count(0)
+
+
+async def present_in_session(page: Page, locale: str) -> None:
+    """The next session's page counts its own reader as present, live."""
+    await first_session(page, locale)
+    await expect(page.locator("#presence-live [data-present-count]")).not_to_have_attribute(
+        "data-present-count", "0"
+    )
+
+
 async def invalid_session_edit(page: Page, locale: str) -> None:
     await first_session(page, locale)
     await page.locator("#edit-video_url").fill("javascript:alert(1)")
@@ -220,6 +237,8 @@ VISITS = {
     "admin-new-provider": Visit("/admin/providers/new"),
     "admin-audit": Visit("/admin/audit"),
     "session": Visit(GROUP, then=first_session),
+    "session-present": Visit(GROUP, then=present_in_session),
+    "session-closed": Visit(GROUP, then=last_session),
     "session-invalid-edit": Visit(GROUP, then=invalid_session_edit),
     "session-agenda-proposal": Visit(GROUP, then=agenda_proposal),
     "alliance-sessions": Visit("/sessions"),

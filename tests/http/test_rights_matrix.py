@@ -203,6 +203,7 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
         # input (422: not started, no version), so the board stays as it is for every role.
         Rule("GET", "/sessions/{meeting_id:int}/board/controls", MODERATORS),
         Rule("POST", "/sessions/{meeting_id:int}/start", MODERATORS),
+        Rule("POST", "/sessions/{meeting_id:int}/close", MODERATORS),
         Rule("POST", "/sessions/{meeting_id:int}/current", MODERATORS, {"item_id": "x"}),
         Rule("POST", "/sessions/{meeting_id:int}/next", MODERATORS),
         Rule("POST", "/sessions/{meeting_id:int}/previous", MODERATORS),

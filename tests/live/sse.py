@@ -10,7 +10,7 @@ import html
 import re
 import socket
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -89,12 +89,20 @@ class SSEStream:
     """`async with SSEStream(client, url) as stream:` then `await stream.next()`.
 
     A background task reads the response into a queue, so waiting with a timeout never
-    disturbs the stream; `closed_by_server` tells whether the server ended it.
+    disturbs the stream; `closed_by_server` tells whether the server ended it. Events named in
+    `skip` are left out: by default `presence`, which comes and goes with the streams of a
+    session (the tests of presence follow it with `skip=()`).
     """
 
     def __init__(
-        self, client: httpx.AsyncClient, url: str, headers: Mapping[str, str] | None = None
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        skip: Collection[str] = ("presence",),
     ) -> None:
+        self._skip = frozenset(skip)
         self._client = client
         self._url = url
         self._headers = dict(headers or {})
@@ -134,7 +142,7 @@ class SSEStream:
         try:
             async for line in _lines(response.aiter_text()):
                 event = parser.feed(line)
-                if event is not None:
+                if event is not None and event.event not in self._skip:
                     self._queue.put_nowait(event)
             self.closed_by_server = True
         except httpx.HTTPError as exc:

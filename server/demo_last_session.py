@@ -1,0 +1,150 @@
+"""The demo's last session of AG Unterkunft, a week ago and closed: items covered with their
+notes, outcome, decisions and action items (one still open), one item deferred, and who
+attended. It shows a closed session's page and feeds the next session's agenda suggestions
+(issue 5) and the follow-up of issue 6. Once: nothing if the series has a closed session."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models import (
+    ActionItem,
+    ActionItemStatus,
+    AgendaItem,
+    AgendaItemStatus,
+    Attendance,
+    Decision,
+    Meeting,
+    MeetingStatus,
+    NoteRevision,
+    Person,
+    Series,
+)
+
+MODERATOR = "anna.becker@unterkunft-ukraine.example"
+PARTICIPANT = "k.hoffmann@leipzig.example"
+
+# title, presenter, planned and used minutes, notes, outcome
+COVERED = [
+    (
+        "Belegung der Notunterkünfte",
+        "Anna Becker",
+        20,
+        24,
+        "Messehalle zu 80 % belegt. Landkreis meldet 12 freie Plätze in Eilenburg.\n"
+        "Vorschlag: wöchentliche Meldung der freien Plätze an alle.",
+        "Freie Plätze werden ab jetzt wöchentlich gemeldet.",
+    ),
+    (
+        "Mietkautionen: Stand der Zusagen",
+        "Katrin Hoffmann",
+        15,
+        12,
+        "Sozialamt übernimmt Kautionen bis 1.500 €. Antragsformular ist noch zu lang.",
+        "Das Sozialamt kürzt das Antragsformular.",
+    ),
+]
+DEFERRED = ("Fahrdienste zu Besichtigungen", "", 10)
+
+
+async def load_demo_last_session(session: AsyncSession, series: Series, now: datetime) -> None:
+    closed = await session.scalar(
+        select(Meeting.id).where(
+            Meeting.series_id == series.id, Meeting.status == MeetingStatus.closed
+        )
+    )
+    anna = await session.scalar(select(Person).where(Person.email == MODERATOR))
+    katrin = await session.scalar(select(Person).where(Person.email == PARTICIPANT))
+    if closed is not None or anna is None or katrin is None:
+        return
+    starts = now.astimezone(UTC).replace(microsecond=0) - timedelta(days=7)
+    meeting = Meeting(
+        series_id=series.id,
+        title=series.title,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=series.duration_minutes),
+        video_url=series.video_url,
+        status=MeetingStatus.closed,
+        started_at=starts,
+        closed_at=starts + timedelta(minutes=80),
+        summary_enqueued_at=starts + timedelta(minutes=80),
+        version=12,
+    )
+    session.add(meeting)
+    await session.flush()
+    items = []
+    for position, (title, presenter, planned, used, notes, outcome) in enumerate(COVERED):
+        item = AgendaItem(
+            meeting_id=meeting.id,
+            title=title,
+            presenter=presenter,
+            planned_minutes=planned,
+            used_seconds=used * 60,
+            position=position,
+            status=AgendaItemStatus.covered,
+            proposed_by=anna.id,
+            organisation_id=anna.organisation_id,
+            notes=notes,
+            notes_version=1,
+            outcome=outcome,
+        )
+        session.add(item)
+        items.append(item)
+    title, presenter, planned = DEFERRED
+    session.add(
+        AgendaItem(
+            meeting_id=meeting.id,
+            title=title,
+            presenter=presenter,
+            planned_minutes=planned,
+            position=len(COVERED),
+            status=AgendaItemStatus.deferred,
+            proposed_by=katrin.id,
+            organisation_id=katrin.organisation_id,
+        )
+    )
+    await session.flush()
+    first, second = items
+    session.add_all(
+        [
+            NoteRevision(item_id=first.id, version=1, text=first.notes, person_id=katrin.id),
+            NoteRevision(item_id=second.id, version=1, text=second.notes, person_id=anna.id),
+            Decision(item_id=first.id, text=first.outcome, recorded_by=anna.id),
+            Decision(item_id=second.id, text=second.outcome, recorded_by=anna.id),
+            ActionItem(
+                item_id=first.id,
+                text="Freie Plätze jeden Montag in die Pinnwand eintragen",
+                owner_organisation_id=anna.organisation_id,
+                due_on=(starts + timedelta(days=5)).date(),
+                status=ActionItemStatus.done,
+                recorded_by=anna.id,
+            ),
+            ActionItem(
+                item_id=second.id,
+                text="Kürzeres Antragsformular für Mietkautionen entwerfen",
+                owner_organisation_id=katrin.organisation_id,
+                owner_person_id=katrin.id,
+                due_on=_next_week(now),
+                status=ActionItemStatus.open,
+                recorded_by=anna.id,
+            ),
+        ]
+    )
+    for person in (anna, katrin):
+        session.add(
+            Attendance(
+                meeting_id=meeting.id,
+                person_id=person.id,
+                organisation_id=person.organisation_id,
+                first_seen=starts,
+                last_seen=starts + timedelta(minutes=80),
+            )
+        )
+    await session.flush()
+
+
+def _next_week(now: datetime) -> date:
+    return (now + timedelta(days=7)).date()
