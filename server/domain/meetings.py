@@ -210,6 +210,17 @@ async def edit_meeting(
     return meeting
 
 
+async def open_meeting_ids(session: AsyncSession, series_id: int) -> list[int]:
+    """The series' sessions still planned or running (their pages show its invitation list)."""
+    return list(
+        await session.scalars(
+            select(Meeting.id)
+            .where(Meeting.series_id == series_id, Meeting.status.in_(OPEN))
+            .order_by(Meeting.starts_at)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Upcoming:
     series: Series

@@ -18,6 +18,7 @@ from server.domain.events import latest_event_id
 from server.models import Meeting
 from server.routes.common import current_actor, live_url, read_session, render, unit_of_work
 from server.routes.groups import show_group
+from server.routes.meeting_parts import emit_invitations, emit_registrations
 from server.routes.session_extras import meeting_page_extras
 
 
@@ -125,9 +126,13 @@ async def register(request: Request) -> Response:
     form = await _form(request)
     try:
         async with unit_of_work(request) as uow:
-            await registrations.register(
+            registration = await registrations.register(
                 uow.session, actor, request.path_params["meeting_id"], form.get("attending")
             )
+            meeting = await meeting_access.get_meeting(
+                uow.session, actor, registration.meeting_id
+            )
+            await emit_registrations(request, uow, actor, meeting)
     except Invalid as exc:
         return await show_meeting(request, status_code=422, errors=exc.errors)
     except Conflict as exc:
@@ -157,6 +162,9 @@ async def subscribe(request: Request) -> Response:
                 uow.session, actor, request.path_params["meeting_id"]
             )
             await invitations.subscribe(uow.session, actor, meeting.series, form)
+            await emit_invitations(
+                request, uow, await meetings.open_meeting_ids(uow.session, meeting.series_id)
+            )
     except Invalid as exc:
         return await show_meeting(request, status_code=422, errors=exc.errors)
     return _back_to_meeting(request)
@@ -170,6 +178,9 @@ async def unsubscribe(request: Request) -> Response:
         )
         await invitations.unsubscribe(
             uow.session, actor, meeting.series, request.path_params["subscription_id"]
+        )
+        await emit_invitations(
+            request, uow, await meetings.open_meeting_ids(uow.session, meeting.series_id)
         )
     if meeting.series.group_id is None or await _still_follows(request, meeting.id):
         return _back_to_meeting(request)

@@ -3,9 +3,12 @@ invitation, the invitation list, moving a session, starting a series, and the re
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 from icalendar import Calendar
 from starlette.testclient import TestClient
@@ -13,6 +16,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from tests.sessions import sign_in
+from tests.text import german
 
 ANNA = "anna.becker@unterkunft-ukraine.example"  # moderator of AG Unterkunft
 KATRIN = "k.hoffmann@leipzig.example"  # Stadt Leipzig, in AG Unterkunft
@@ -212,3 +216,59 @@ def test_the_moderator_sends_the_invitations_once(signed: Signed) -> None:
     sent = client.post(f"/sessions/{meeting_id}/invitations")
     assert sent.status_code == 200
     assert sent.context["message"].id == "The invitations are on their way."  # type: ignore[attr-defined]
+
+
+def _session_events(settings: Settings, meeting_id: int, name: str) -> list[dict[str, str]]:
+    async def read() -> list[dict[str, str]]:
+        connection = await asyncpg.connect(settings.DATABASE_URL)
+        try:
+            rows = await connection.fetch(
+                "SELECT data FROM events WHERE channel = $1 AND name = $2 ORDER BY id",
+                f"session:{meeting_id}",
+                name,
+            )
+        finally:
+            await connection.close()
+        return [json.loads(row["data"]) for row in rows]
+
+    return asyncio.run(read())
+
+
+def test_answers_reach_open_pages_live_with_counts_and_the_moderators_fetch_names(
+    signed: Signed, demo_settings: Settings
+) -> None:
+    client = signed(KATRIN)
+    meeting_id = _first_meeting(client)
+    path = f"/sessions/{meeting_id}"
+    page = client.get(path)
+    assert 'sse-swap="registrations"' in page.text
+    assert 'hx-trigger="sse:registrations"' not in page.text  # the names are the moderators'
+    assert client.post(path + "/registration", data={"attending": "yes"}).status_code == 303
+    (event,) = _session_events(demo_settings, meeting_id, "registrations")
+    assert german("%(num)d person comes", num=1) in event["de"]
+    assert "Katrin" not in event["de"] + event["en"]
+    assert client.get(path + "/registrations").status_code == 403
+
+    moderator = signed(ANNA)
+    assert 'hx-trigger="sse:registrations"' in moderator.get(path).text
+    table = moderator.get(path + "/registrations")
+    assert table.status_code == 200 and 'id="registration-answers"' in table.text
+    assert "Katrin Hoffmann" in table.text
+
+
+def test_a_change_of_the_invitation_list_reaches_every_open_session_of_the_series(
+    signed: Signed, demo_settings: Settings
+) -> None:
+    moderator = signed(ANNA)
+    page = moderator.get(GROUP)
+    (entry,) = page.context["upcoming"]  # type: ignore[attr-defined]
+    first, *later = [meeting.id for meeting in entry.meetings]
+    path = f"/sessions/{first}"
+    assert moderator.post(path + "/subscriptions", data={"email": TOBIAS}).status_code == 303
+    for meeting_id in (first, *later):
+        assert len(_session_events(demo_settings, meeting_id, "invitations")) == 1
+    listed = signed(TOBIAS).get(path + "/invitation-list")
+    assert listed.status_code == 200 and 'id="invitation-entries"' in listed.text
+    assert "Tobias Richter" in listed.text and "csrf_token" in listed.text
+    assert signed(TOBIAS).get(f"/sessions/{entry.past[0].id}/invitation-list").status_code == 200
+    assert _session_events(demo_settings, entry.past[0].id, "invitations") == []
