@@ -177,6 +177,40 @@ async def test_a_moderator_and_two_participants_run_a_session_live(
     await assert_accessible(anna)
     await assert_accessible(katrin)
 
+    # Who is present, by organisation, on every page.
+    for page in everyone:
+        present = page.locator("#presence-live [data-present-organisation]")
+        await expect(present).to_have_count(3)
+    await expect(katrin.locator("#presence-live")).to_contain_text("Landkreis Nordsachsen")
+
+    # The moderator records a decision and an action item; the participants see them live.
+    await anna.locator("#decision").fill("Umzugshilfe über die Pinnwand koordinieren.")
+    await anna.get_by_role("button", name=de("Record the decision")).click()
+    await anna.locator("#action").fill("Umzugskartons sammeln")
+    await anna.locator("#owner_organisation").select_option(label="Landkreis Nordsachsen")
+    await anna.get_by_role("button", name=de("Record the action item")).click()
+    for page in (katrin, lena):
+        outcomes = page.locator("#outcomes-live")
+        await expect(outcomes).to_contain_text("Umzugshilfe über die Pinnwand koordinieren.")
+        await expect(outcomes).to_contain_text("Umzugskartons sammeln")
+        # Recorded at the current item, which the forms choose unless told otherwise.
+        await expect(page.locator("#outcomes-live li", has_text="Umzüge")).to_contain_text(
+            "Umzugskartons sammeln"
+        )
+
+    # The moderator closes the session: every page hears it, hands go, attendance is kept.
+    await anna.locator("details.close-session summary").click()
+    await anna.get_by_role("button", name=de("Close the session now")).click()
+    await expect(anna.locator("#attendance")).to_contain_text("Landkreis Nordsachsen")
+    await expect(anna.locator("#attendance li")).to_have_count(3)
+    for page in (katrin, lena):
+        await expect(page.locator("#live-announcer")).to_have_text(de("The session is closed."))
+        await expect(page.locator("#session-board")).to_contain_text(de("The session is closed."))
+        await expect(page.get_by_role("button", name=de("Raise my hand"))).to_be_hidden()
+    markers = [await page.evaluate("window.knotenpunktTestMarker") for page in (katrin, lena)]
+    assert markers == ["not reloaded"] * 2
+    await assert_accessible(anna)
+
 
 async def test_the_timer_shows_the_overrun_and_announces_it_once(
     demo_database: str,
