@@ -243,3 +243,31 @@ async def test_the_timer_shows_the_overrun_and_announces_it_once(
     await katrin.evaluate("document.getElementById('live-announcer').textContent = 'x'")
     await katrin.wait_for_timeout(1_500)
     await expect(katrin.locator("#live-announcer")).to_have_text("x")
+
+
+async def test_answers_and_the_invitation_list_follow_live(
+    demo_database: str,
+    demo_people: dict[str, int],
+    settings: Settings,
+    servers: Servers,
+    new_context: ContextFactory,
+) -> None:
+    board = await board_of_ag_unterkunft(demo_database)
+    base = servers.start()
+    anna = await open_as(new_context, settings, demo_people[ANNA], base + board.path)
+    katrin = await open_as(new_context, settings, demo_people[KATRIN], base + board.path)
+
+    await katrin.locator("#attending-yes").check()
+    await katrin.get_by_role("button", name=de("Save my answer")).click()
+    await expect(anna.locator("#registration-counts")).to_contain_text(
+        translated("de", "%(num)d person comes", num=1)
+    )
+    await expect(anna.locator("#registration-answers")).to_contain_text("Katrin Hoffmann")
+    assert await anna.evaluate("window.knotenpunktTestMarker") == "not reloaded"
+
+    await expect(katrin.locator("#connection-status")).to_have_attribute("data-state", "connected")
+    await katrin.evaluate("window.knotenpunktTestMarker = 'not reloaded'")
+    await anna.locator("#email").fill("tobias.richter@fh-dresden.example")
+    await anna.get_by_role("button", name=de("Add the person")).click()
+    await expect(katrin.locator("#invitation-entries")).to_contain_text("Tobias Richter")
+    assert await katrin.evaluate("window.knotenpunktTestMarker") == "not reloaded"
