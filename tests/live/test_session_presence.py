@@ -72,7 +72,7 @@ async def test_presence_by_organisation_across_processes_becomes_the_attendance(
     }
     page = await _closed_page(settings, base_a, demo_people[KATRIN], board.path)
     assert 'id="attendance"' in page
-    assert "Stadt Leipzig – Sozialamt <span class=\"meta\">(1)</span>" in page
+    assert 'Stadt Leipzig – Sozialamt <span class="meta">(1)</span>' in page
 
 
 async def _closed_page(settings: Settings, base: str, person: int, path: str) -> str:
