@@ -14,7 +14,7 @@ from workers.jobs import (
     send_redemption_mail,
     send_welcome_mail,
 )
-from workers.meeting_jobs import send_invitations
+from workers.meeting_jobs import send_invitations, send_session_update
 from workers.summary_jobs import summarise_meeting
 
 _settings = load_settings()
@@ -38,6 +38,7 @@ class WorkerSettings:
         send_match_mail,
         send_redemption_mail,
         send_invitations,
+        send_session_update,
         summarise_meeting,
     ]
     on_startup = startup

@@ -188,6 +188,32 @@ async def claim_invitations(session: AsyncSession, meeting_id: int) -> Invitatio
     )
     if claimed is None:
         return None
+    return await _mail_of(session, meeting_id)
+
+
+async def claim_update(
+    session: AsyncSession, meeting_id: int, sequence: int
+) -> InvitationMail | None:
+    """Mark invitees told of the session's change number `sequence` and say whom to tell;
+    None when they were told already, or a later change superseded it (its own job tells the
+    latest state), or nobody was invited. Committed only once the mail server accepted."""
+    claimed = await session.scalar(
+        update(Meeting)
+        .where(
+            Meeting.id == meeting_id,
+            Meeting.invitations_sent_at.is_not(None),
+            Meeting.calendar_sequence == sequence,
+            Meeting.update_sent_sequence < sequence,
+        )
+        .values(update_sent_sequence=sequence)
+        .returning(Meeting.id)
+    )
+    if claimed is None:
+        return None
+    return await _mail_of(session, meeting_id)
+
+
+async def _mail_of(session: AsyncSession, meeting_id: int) -> InvitationMail:
     meeting = await session.scalar(
         select(Meeting)
         .where(Meeting.id == meeting_id)

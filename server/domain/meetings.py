@@ -184,9 +184,10 @@ async def plan_sessions(
 
 async def edit_meeting(
     session: AsyncSession, actor: Actor, meeting_id: int, form: Mapping[str, str]
-) -> Meeting:
+) -> tuple[Meeting, bool]:
     """Move one planned session to another date or time, or change its place or link; its
-    length stays."""
+    length stays. Says whether invitees must be told (invited already, and it changed: the
+    calendar entry's sequence rose)."""
     meeting = await meeting_access.get_meeting(session, actor, meeting_id, lock=True)
     meeting_access.require_may_run(actor, meeting.series)
     if meeting.status != MeetingStatus.planned:
@@ -204,10 +205,32 @@ async def edit_meeting(
         raise Invalid(errors)
     assert day is not None and at is not None
     minutes = round((meeting.ends_at - meeting.starts_at).total_seconds() / 60)
+    before = (meeting.starts_at, meeting.ends_at, meeting.place, meeting.video_url)
     meeting.starts_at, meeting.ends_at = wall_clock(day, at, minutes)
     meeting.place, meeting.video_url = place, video_url
+    changed = before != (meeting.starts_at, meeting.ends_at, meeting.place, meeting.video_url)
+    if changed:
+        meeting.calendar_sequence += 1
     await session.flush()
-    return meeting
+    return meeting, changed and meeting.invitations_sent_at is not None
+
+
+async def cancel_meeting(
+    session: AsyncSession, actor: Actor, meeting_id: int, version: str | None
+) -> tuple[Meeting, bool]:
+    """Cancel a planned session as the moderator's page showed it (`version`; its page stays,
+    marked cancelled). Says whether invitees must be told (they were invited)."""
+    meeting = await meeting_access.get_meeting(session, actor, meeting_id, lock=True)
+    meeting_access.require_may_run(actor, meeting.series)
+    if meeting.status != MeetingStatus.planned:
+        raise Conflict(N_("Only a planned session can be cancelled."))
+    if (version or "").strip() != str(meeting.version):
+        raise Conflict(N_("This page is out of date. Please reload it and try again."))
+    meeting.status = MeetingStatus.cancelled
+    meeting.calendar_sequence += 1
+    meeting.version += 1
+    await session.flush()
+    return meeting, meeting.invitations_sent_at is not None
 
 
 async def open_meeting_ids(session: AsyncSession, series_id: int) -> list[int]:
@@ -232,7 +255,8 @@ async def upcoming_sessions(
     session: AsyncSession, actor: Actor, group: WorkingGroup | None, now: datetime
 ) -> list[Upcoming]:
     """The group's (or, without group, the alliance's) series the actor may follow, each with
-    its next sessions that have not ended and its last closed ones."""
+    its next sessions that have not ended (cancelled ones too, to be seen as such) and its last
+    closed ones."""
     rights.require_member(actor)
     query = select(Series).order_by(Series.weekday, Series.starts_at, Series.id)
     query = query.where(
@@ -247,7 +271,7 @@ async def upcoming_sessions(
             .where(
                 Meeting.series_id == series.id,
                 Meeting.ends_at > now,
-                Meeting.status.in_(OPEN),
+                Meeting.status.in_((*OPEN, MeetingStatus.cancelled)),
             )
             .order_by(Meeting.starts_at)
             .limit(UPCOMING_LIMIT)

@@ -132,6 +132,10 @@ class Meeting(Timestamped, Base):
     item_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     invitations_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Rises when a planned session is moved or cancelled (the .ics SEQUENCE); invitees were
+    # told of every change up to `update_sent_sequence`.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    update_sent_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     summary_enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     series: Mapped[Series] = relationship()

@@ -20,6 +20,7 @@ from server.routes.common import current_actor, live_url, read_session, render, 
 from server.routes.groups import show_group
 from server.routes.meeting_parts import emit_invitations, emit_registrations
 from server.routes.session_extras import meeting_page_extras
+from server.uow import UnitOfWork
 
 
 def _edit_form(meeting: Meeting) -> dict[str, str]:
@@ -113,12 +114,41 @@ async def edit_meeting(request: Request) -> Response:
     form = await _form(request)
     try:
         async with unit_of_work(request) as uow:
-            await meetings.edit_meeting(uow.session, actor, request.path_params["meeting_id"], form)
+            meeting, tell = await meetings.edit_meeting(
+                uow.session, actor, request.path_params["meeting_id"], form
+            )
+            if tell:
+                _enqueue_update(uow, meeting)
     except Invalid as exc:
         return await show_meeting(request, status_code=422, errors=exc.errors, form=form)
     except Conflict as exc:
         return await show_meeting(request, status_code=409, message=exc.reason)
     return _back_to_meeting(request)
+
+
+async def cancel_meeting(request: Request) -> Response:
+    actor = await current_actor(request)
+    try:
+        async with unit_of_work(request) as uow:
+            form = await _form(request)
+            meeting, tell = await meetings.cancel_meeting(
+                uow.session, actor, request.path_params["meeting_id"], form.get("version")
+            )
+            if tell:
+                _enqueue_update(uow, meeting)
+    except Conflict as exc:
+        return await show_meeting(request, status_code=409, message=exc.reason)
+    return _back_to_meeting(request)
+
+
+def _enqueue_update(uow: UnitOfWork, meeting: Meeting) -> None:
+    """Tell the invitees of this change (once: the job id names its sequence)."""
+    uow.enqueue(
+        "send_session_update",
+        meeting.id,
+        meeting.calendar_sequence,
+        job_id=f"session-update:{meeting.id}:{meeting.calendar_sequence}",
+    )
 
 
 async def register(request: Request) -> Response:
@@ -266,6 +296,7 @@ routes = [
     Route(MEETING, show_meeting, name="meeting"),
     Route(MEETING + "/calendar.ics", meeting_calendar, name="meeting_calendar"),
     Route(MEETING + "/edit", edit_meeting, methods=["POST"], name="edit_meeting"),
+    Route(MEETING + "/cancel", cancel_meeting, methods=["POST"], name="cancel_meeting"),
     Route(MEETING + "/registration", register, methods=["POST"], name="register"),
     Route(MEETING + "/invitations", send_invitations, methods=["POST"], name="send_invitations"),
     Route(MEETING + "/subscriptions", subscribe, methods=["POST"], name="subscribe"),

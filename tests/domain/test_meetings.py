@@ -131,10 +131,17 @@ async def test_a_moderator_moves_a_planned_session_on_german_time(session: Async
     series = await meetings.create_series(session, moderator, group, SERIES)
     (meeting,) = await meetings.plan_sessions(session, moderator, series.id, 1, BEFORE_CLOCK_CHANGE)
     form = {"date": "2026-10-30", "time": "11:30", "place": "Rathaus, Raum 2", "video_url": ""}
-    moved = await meetings.edit_meeting(session, moderator, meeting.id, form)
+    moved, tell = await meetings.edit_meeting(session, moderator, meeting.id, form)
+    assert not tell  # nobody was invited yet
+    assert moved.calendar_sequence == 1
     assert moved.starts_at == datetime(2026, 10, 30, 10, 30, tzinfo=UTC)
     assert moved.ends_at == datetime(2026, 10, 30, 12, 0, tzinfo=UTC)
     assert (moved.place, moved.video_url) == ("Rathaus, Raum 2", "")
+    moved.invitations_sent_at = BEFORE_CLOCK_CHANGE
+    _, tell = await meetings.edit_meeting(session, moderator, meeting.id, form)
+    assert not tell and moved.calendar_sequence == 1  # the same again: nothing changed
+    _, tell = await meetings.edit_meeting(session, moderator, meeting.id, {**form, "time": "12:00"})
+    assert tell and moved.calendar_sequence == 2
     with pytest.raises(NotAllowed):
         await meetings.edit_meeting(session, member, meeting.id, form)
     with pytest.raises(Invalid) as refused:
@@ -145,6 +152,30 @@ async def test_a_moderator_moves_a_planned_session_on_german_time(session: Async
     moved.status = MeetingStatus.running
     with pytest.raises(Conflict):
         await meetings.edit_meeting(session, moderator, meeting.id, form)
+
+
+async def test_a_moderator_cancels_a_planned_session(session: AsyncSession) -> None:
+    group, member, moderator = await _moderated_group(session)
+    series = await meetings.create_series(session, moderator, group, SERIES)
+    first, second = await meetings.plan_sessions(
+        session, moderator, series.id, 2, BEFORE_CLOCK_CHANGE
+    )
+    with pytest.raises(NotAllowed):
+        await meetings.cancel_meeting(session, member, first.id, "1")
+    with pytest.raises(Conflict):
+        await meetings.cancel_meeting(session, moderator, first.id, "7")
+    assert first.status is MeetingStatus.planned and first.calendar_sequence == 0
+    cancelled, tell = await meetings.cancel_meeting(session, moderator, first.id, "1")
+    assert (cancelled.status, cancelled.calendar_sequence, tell) == (
+        MeetingStatus.cancelled,
+        1,
+        False,
+    )
+    with pytest.raises(Conflict):
+        await meetings.cancel_meeting(session, moderator, first.id, str(cancelled.version))
+    second.invitations_sent_at = BEFORE_CLOCK_CHANGE
+    _, tell = await meetings.cancel_meeting(session, moderator, second.id, "1")
+    assert tell
 
 
 async def test_upcoming_sessions_are_listed_for_those_who_may_follow(

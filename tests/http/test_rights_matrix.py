@@ -188,6 +188,7 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
         Rule("POST", "/sessions/{meeting_id:int}/edit", MODERATORS, {"date": ""}),
         Rule("POST", "/sessions/{meeting_id:int}/registration", PARTICIPANTS, {"attending": "?"}),
         Rule("POST", "/sessions/{meeting_id:int}/invitations", MODERATORS),
+        Rule("POST", "/sessions/{meeting_id:int}/cancel", MODERATORS),
         Rule(
             "POST",
             "/sessions/{meeting_id:int}/subscriptions",
