@@ -1,11 +1,14 @@
 """The moderator's agenda board while a session runs: starting it, the current item with its
 timer, next and previous, closing an item with its outcome, and the speakers list.
 
-Every change locks the session's row, so changes of one session run one after another, and
-raises `Meeting.version`. A moderator's action names the version their page showed: if anything
-changed since (another moderator made another item current, a hand was raised), the action is
-refused with a `Conflict` and changes nothing; the page has the newer board by then (its live
-event), so both moderators see the same. The timer is derived data: `item_started_at` and the
+Every change locks the session's row, so changes of one session run one after another. The
+moderator's changes raise `Meeting.version`, and each names the version their page showed: if
+another moderator changed the board since (made another item current, gave the floor), the
+action is refused with a `Conflict` and changes nothing; the page has the newer board by then
+(its live event), so both moderators see the same. A participant's hand going up or down does
+not raise the version: in a session of a hundred, the moderator would otherwise be refused
+whenever someone raised a hand, and the moderator's speaker actions name the speaker, whose
+state is checked anyway. The timer is derived data: `item_started_at` and the
 item's planned minutes; pages count down from them.
 
 Closing the session is a step of its own (`meeting_close`); it ends the current item here
@@ -223,7 +226,7 @@ async def raise_hand(
         raised_at=now,
     )
     session.add(speaker)
-    await _changed(session, meeting)
+    await session.flush()
     return speaker
 
 
@@ -236,7 +239,7 @@ async def lower_hand(session: AsyncSession, actor: Actor, meeting_id: int, now: 
     if speaker is None:
         raise Invalid({"hand": Message(N_("Your hand is not raised."))})
     _end_turn(speaker, now)
-    await _changed(session, meeting)
+    await session.flush()
 
 
 async def give_floor(

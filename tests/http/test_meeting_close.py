@@ -50,7 +50,7 @@ def test_the_moderator_closes_the_session_and_it_is_frozen(
     controls = anna.get(board.path + "/board/controls", headers=HTMX)
     assert 'id="board-close-session"' in controls.text
 
-    closed = anna.post(board.path + "/close", data={"version": "4"})
+    closed = anna.post(board.path + "/close", data={"version": "3"})
     assert closed.status_code == 303
     assert closed.headers["location"] == board.path
 
@@ -72,7 +72,7 @@ def test_the_moderator_closes_the_session_and_it_is_frozen(
     assert frozen.status_code == 422
     assert german("The session is closed; nothing can be changed any more.") in frozen.text
 
-    again = anna.post(board.path + "/close", data={"version": "5"})
+    again = anna.post(board.path + "/close", data={"version": "4"})
     assert again.status_code == 422
     assert german("The session is closed; nothing can be changed any more.") in again.text
     assert len(enqueued_summaries(demo_settings, board.meeting)) == 1

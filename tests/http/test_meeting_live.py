@@ -130,14 +130,14 @@ def test_refusals_are_422_with_their_reason(
 
     too_long = anna.post(
         f"{board.path}/items/{board.items[0]}/close",
-        data={"version": "4", "outcome": "x" * 4001},
+        data={"version": "3", "outcome": "x" * 4001},
         headers=HTMX,
     )
     assert too_long.status_code == 422
     assert 'aria-invalid="true"' in too_long.text
     assert german("Please keep the outcome to %(max)d characters.", max=4000) in too_long.text
     assert "x" * 4001 in too_long.text  # what was typed is still there
-    nobody = anna.post(f"{board.path}/speakers/999999/floor", data={"version": "4"}, headers=HTMX)
+    nobody = anna.post(f"{board.path}/speakers/999999/floor", data={"version": "3"}, headers=HTMX)
     assert nobody.status_code == 422
     assert german("This person is not on the speakers list.") in nobody.text
     assert len(asyncio.run(board_events(demo_database, board.meeting))) == 3
@@ -155,7 +155,7 @@ def test_the_floor_the_list_and_closing_an_item(
     assert 'data-shortcut="f"' in controls.text
 
     floor = anna.post(
-        f"{board.path}/speakers/{speaker.id}/floor", data={"version": "4"}, headers=HTMX
+        f"{board.path}/speakers/{speaker.id}/floor", data={"version": "3"}, headers=HTMX
     )
     assert floor.status_code == 200
     assert floor.context["board"].speaking.id == speaker.id  # type: ignore[attr-defined]
@@ -170,7 +170,7 @@ def test_the_floor_the_list_and_closing_an_item(
 
     closed = anna.post(
         f"{board.path}/items/{board.items[0]}/close",
-        data={"version": "6", "outcome": "Zwei Quartiere gefunden."},
+        data={"version": "4", "outcome": "Zwei Quartiere gefunden."},
         headers=HTMX,
     )
     assert closed.status_code == 200
