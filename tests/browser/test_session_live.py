@@ -271,3 +271,48 @@ async def test_answers_and_the_invitation_list_follow_live(
     await anna.get_by_role("button", name=de("Add the person")).click()
     await expect(katrin.locator("#invitation-entries")).to_contain_text("Tobias Richter")
     assert await katrin.evaluate("window.knotenpunktTestMarker") == "not reloaded"
+
+
+async def tab_to(page: Page, selector: str, most: int = 80) -> None:
+    """Press Tab until the element has the focus (the keyboard alone, as a person would)."""
+    target = page.locator(selector)
+    for _ in range(most):
+        if await target.evaluate("element => element === document.activeElement"):
+            return
+        await page.keyboard.press("Tab")
+    await expect(target).to_be_focused()
+
+
+async def test_the_moderator_runs_a_session_by_keyboard_alone(
+    demo_database: str,
+    demo_people: dict[str, int],
+    settings: Settings,
+    servers: Servers,
+    new_context: ContextFactory,
+) -> None:
+    board = await board_of_ag_unterkunft(demo_database)
+    base = servers.start()
+    anna = await open_as(new_context, settings, demo_people[ANNA], base + board.path)
+    katrin = await open_as(new_context, settings, demo_people[KATRIN], base + board.path)
+
+    await tab_to(anna, "#board-start")
+    await anna.keyboard.press("Enter")
+    await expect(katrin.locator("#live-announcer")).to_have_text(de("The session has started."))
+    await expect(anna.locator("#board-next")).to_be_visible()
+    await anna.keyboard.press("Alt+KeyN")
+    await expect(katrin.locator("#session-board .current-item h3")).to_have_text("Winterquartiere")
+
+    await tab_to(anna, "#board-outcome")
+    await anna.keyboard.type("Drei Quartiere gefunden.")
+    await tab_to(anna, "#board-close")
+    await anna.keyboard.press("Enter")
+    await expect(katrin.locator("#session-board .current-item")).to_contain_text(
+        "Drei Quartiere gefunden."
+    )
+
+    await tab_to(anna, "details.close-session summary")
+    await anna.keyboard.press("Enter")
+    await tab_to(anna, "#board-close-session")
+    await anna.keyboard.press("Enter")
+    await expect(anna.locator("#attendance")).to_be_visible()
+    await expect(katrin.locator("#live-announcer")).to_have_text(de("The session is closed."))
