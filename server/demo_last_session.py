@@ -5,11 +5,12 @@ attended. It shows a closed session's page and feeds the next session's agenda s
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain import meetings
 from server.models import (
     ActionItem,
     ActionItemStatus,
@@ -60,7 +61,8 @@ async def load_demo_last_session(session: AsyncSession, series: Series, now: dat
     katrin = await session.scalar(select(Person).where(Person.email == PARTICIPANT))
     if closed is not None or anna is None or katrin is None:
         return
-    starts = now.astimezone(UTC).replace(microsecond=0) - timedelta(days=7)
+    day = (now - timedelta(days=7)).astimezone(meetings.BERLIN).date()
+    starts, _ = meetings.wall_clock(day, series.starts_at, series.duration_minutes)
     meeting = Meeting(
         series_id=series.id,
         title=series.title,

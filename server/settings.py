@@ -63,6 +63,16 @@ class Settings:
     LOGIN_RATE_WINDOW_SECONDS: str = _setting(
         "300", "The window, in seconds, in which LOGIN_RATE_LIMIT sign-in requests are allowed."
     )
+    SUMMARY_MODEL_URL: str = _setting(
+        "",
+        "OpenAI-compatible API (self-hosted, e.g. http://127.0.0.1:8080/v1) that summarises "
+        "session notes; empty (the default): notes are summarised here and sent nowhere.",
+    )
+    SUMMARY_MODEL_NAME: str = _setting("default", "The model SUMMARY_MODEL_URL is asked for.")
+    SUMMARY_MODEL_KEY: str = _setting("", "API key for SUMMARY_MODEL_URL, if it wants one.")
+    SUMMARY_MODEL_TIMEOUT_SECONDS: str = _setting(
+        "20", "How long the summary job waits for SUMMARY_MODEL_URL before summarising itself."
+    )
 
     @property
     def port(self) -> int:
@@ -95,6 +105,10 @@ class Settings:
     @property
     def session_max_seconds(self) -> int:
         return int(self.SESSION_MAX_HOURS) * 3600
+
+    @property
+    def summary_model_timeout(self) -> float:
+        return float(self.SUMMARY_MODEL_TIMEOUT_SECONDS)
 
     @property
     def secure_cookies(self) -> bool:

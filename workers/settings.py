@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from arq.connections import RedisSettings
+from redis.asyncio import Redis
+from starlette.routing import Router
+from starlette.templating import Jinja2Templates
 
 from server.db import create_engine, create_sessionmaker
+from server.live import Hub
+from server.live.backends import RedisBackend
+from server.routes import routes
 from server.settings import load_settings
+from server.templating import create_templates, path_finder
 from workers.board_jobs import send_match_mail
 from workers.jobs import (
     send_join_request_decision_mail,
@@ -25,10 +32,21 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = _settings
     ctx["engine"] = engine
     ctx["sessionmaker"] = create_sessionmaker(engine)
+    # Jobs announce what they wrote on the live hub (publishing only: Redis pub/sub), with
+    # fragments rendered by the app's templates.
+    ctx["hub_redis"] = Redis.from_url(_settings.REDIS_URL, socket_timeout=5)
+    ctx["hub"] = Hub(RedisBackend(ctx["hub_redis"]))
+    ctx["templates"] = job_templates()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["hub_redis"].aclose()
     await ctx["engine"].dispose()
+
+
+def job_templates() -> Jinja2Templates:
+    router = Router(routes=routes)
+    return create_templates(path_finder(router.routes, router.url_path_for))
 
 
 class WorkerSettings:

@@ -1,10 +1,12 @@
 """The summary of a closed session: enqueued once when the session is closed
 (`routes.meeting_close`, job id `summary:{meeting id}`, after the commit that closed it).
 
-This is the seam issue 6 builds on: there, this job turns the closed session (its agenda with
-times and outcomes, notes, decisions, action items, attendance) into a draft knowledge page,
-safe to run again. Until then it checks that the session is closed and reports what a summary
-would hold; it writes nothing.
+It reads the session's record (`domain.session_record`), has the notes summarised
+(`server.summarisers`: here, or by a configured language model), writes the page's Markdown
+(`server.summary_page`) and stores it as the session's draft page (`domain.session_summary`),
+announced on the session's live channel. Safe to run again: a session has one page at most,
+and the page is written in one transaction, so a worker killed in the middle leaves nothing
+and the retry writes the whole page. A failure is retried with a growing delay.
 """
 
 from __future__ import annotations
@@ -12,33 +14,49 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import func, select
+from arq import Retry
 
-from server.models import ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingStatus
+from server import i18n, summarisers, summary_page
+from server.domain import channels, session_record, session_summary
+from server.settings import Settings
+from server.templating import render_per_locale
+from server.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+RETRY_SECONDS = 5
+
 
 async def summarise_meeting(ctx: dict[str, Any], meeting_id: int) -> str:
+    try:
+        return await _summarise(ctx, meeting_id)
+    except Exception as exc:
+        delay = RETRY_SECONDS * ctx.get("job_try", 1)
+        log.warning("summary of session %s failed (%r); retrying in %s s", meeting_id, exc, delay)
+        raise Retry(defer=delay) from exc
+
+
+async def _summarise(ctx: dict[str, Any], meeting_id: int) -> str:
+    settings: Settings = ctx["settings"]
     async with ctx["sessionmaker"]() as session:
-        meeting = await session.get(Meeting, meeting_id)
-        if meeting is None or meeting.status is not MeetingStatus.closed:
+        record = await session_record.record_of(session, meeting_id)
+        if record is None:
             return "not a closed session"
-        items = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id)
-        counts = {
-            "items": await session.scalar(select(func.count()).select_from(items.subquery())),
-            "decisions": await session.scalar(
-                select(func.count(Decision.id)).where(Decision.item_id.in_(items))
-            ),
-            "actions": await session.scalar(
-                select(func.count(ActionItem.id)).where(ActionItem.item_id.in_(items))
-            ),
-            "attendees": await session.scalar(
-                select(func.count(Attendance.id)).where(Attendance.meeting_id == meeting_id)
-            ),
-        }
-    log.info("session %s closed: %s; its summary page comes with issue 6", meeting_id, counts)
-    return (
-        "closed session: {items} items, {decisions} decisions, {actions} action items, "
-        "{attendees} present".format(**counts)
-    )
+        if await session_summary.page_of(session, meeting_id) is not None:
+            return "written already"
+    summaries = await summarisers.summarise(settings, record.items)
+    with i18n.use_locale(settings.DEFAULT_LOCALE):
+        title = summary_page.title_of(record)
+        note = i18n.gettext(summaries.note) if summaries.note else ""
+        body = summary_page.compose(record, summaries.by_item, note)
+    async with UnitOfWork(ctx["sessionmaker"], ctx.get("hub")) as uow:
+        page = await session_summary.write_draft(uow.session, record, title, body)
+        if page is None:
+            return "written already"
+        await uow.emit(
+            channels.session_channel(meeting_id),
+            "summary",
+            render_per_locale(ctx["templates"], "sessions/_summary_event.html", page=page),
+        )
+    log.info("session %s: draft page %s written", meeting_id, page.id)
+    return f"draft page {page.id}"

@@ -80,6 +80,14 @@ class PageVisibility(enum.StrEnum):
     public = "public"
 
 
+class PageStatus(enum.StrEnum):
+    """A session's summary is written as a draft, reviewed and published by a moderator; every
+    other page is published when written."""
+
+    draft = "draft"
+    published = "published"
+
+
 class PageKind(enum.StrEnum):
     pledge_report = "pledge_report"
     good_practice = "good_practice"

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, Timestamped
-from server.models.enums import PageKind, PageVisibility
+from server.models.enums import PageKind, PageStatus, PageVisibility
 from server.models.organisations import _enum
 
 if TYPE_CHECKING:
@@ -66,6 +66,21 @@ class KnowledgePage(Timestamped, Base):
     source_card_id: Mapped[int | None] = mapped_column(
         ForeignKey("cards.id", ondelete="SET NULL"), index=True
     )
+    # A session's summary: one page per session (the summary job relies on it: run twice, it
+    # cannot write a second page).
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), unique=True
+    )
+    # The page's tag: the field of action it belongs to (a group's page: its group's).
+    field_of_action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("fields_of_action.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[PageStatus] = mapped_column(
+        _enum(PageStatus, "page_status"),
+        default=PageStatus.published,
+        server_default=PageStatus.published.value,
+    )
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -47,15 +47,16 @@ async def engine(demo_settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 async def run_worker(
-    settings: Settings, engine: AsyncEngine, *functions: Callable[..., Any]
+    settings: Settings, engine: AsyncEngine, *functions: Callable[..., Any], **extra: Any
 ) -> Worker:
-    """Run the queued jobs of `functions` with a real arq worker until the queue is empty."""
+    """Run the queued jobs of `functions` with a real arq worker until the queue is empty;
+    `extra` goes into the jobs' context."""
     worker = Worker(
         functions=list(functions),
         redis_settings=RedisSettings.from_dsn(settings.REDIS_URL),
         burst=True,
         poll_delay=0.05,
-        ctx={"settings": settings, "sessionmaker": create_sessionmaker(engine)},
+        ctx={"settings": settings, "sessionmaker": create_sessionmaker(engine), **extra},
         handle_signals=False,
         max_tries=2,
     )
