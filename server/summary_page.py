@@ -2,7 +2,8 @@
 language the caller set (`i18n.use_locale`): date, working group, attendance by organisation
 and federal level; each item covered with its time planned and used, presenter and outcome;
 its decisions and action items exactly as recorded; the cards raised at it; a short summary of
-its notes; then the cards matched while the session ran and the items deferred.
+its notes; then the cards matched while the session ran, the items deferred, and the notes in
+full (so that the page keeps every word, and a search finds any of them).
 
 Every line links back to where it came from: the item, the decision, the action item, the card,
 or the revision of the notes a summarised sentence first appeared in. Only recorded decisions
@@ -80,6 +81,15 @@ def compose(record: Record, summaries: Mapping[int, ItemSummary], note: str = ""
         lines += ["", "## " + escape_text(_("Deferred to the next session"))]
         for item in record.deferred:
             lines.append("- " + link(item.title, f"{session_path}#outcomes-item-{item.id}"))
+    with_notes = [entry for entry in record.items if entry.item.notes.strip()]
+    if with_notes:
+        # The notes in full, as the session left them: nothing of what was written is lost.
+        lines += ["", "## " + escape_text(_("The notes in full"))]
+        for entry in with_notes:
+            item = entry.item
+            history = f"/sessions/{meeting.id}/items/{item.id}/notes/history"
+            lines += ["", "### " + link(item.title, history), ""]
+            lines += [escape_text(line) for line in item.notes.splitlines() if line.strip()]
     return "\n".join(lines) + "\n"
 
 

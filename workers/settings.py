@@ -22,7 +22,7 @@ from workers.jobs import (
     send_welcome_mail,
 )
 from workers.meeting_jobs import send_invitations, send_session_update
-from workers.summary_jobs import summarise_meeting
+from workers.summary_jobs import send_summary_published, summarise_meeting
 
 _settings = load_settings()
 
@@ -58,6 +58,7 @@ class WorkerSettings:
         send_invitations,
         send_session_update,
         summarise_meeting,
+        send_summary_published,
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -16,7 +16,7 @@ from typing import Any
 
 from arq import Retry
 
-from server import i18n, summarisers, summary_page
+from server import i18n, mail, summarisers, summary_page
 from server.domain import channels, session_record, session_summary
 from server.settings import Settings
 from server.templating import render_per_locale
@@ -60,3 +60,29 @@ async def _summarise(ctx: dict[str, Any], meeting_id: int) -> str:
         )
     log.info("session %s: draft page %s written", meeting_id, page.id)
     return f"draft page {page.id}"
+
+
+async def send_summary_published(ctx: dict[str, Any], page_id: int) -> str:
+    """Tell everyone who attended the session that its summary is published, each in their
+    language (one message per language, every recipient blind-copied), once."""
+    settings: Settings = ctx["settings"]
+    base = settings.BASE_URL.rstrip("/")
+    async with UnitOfWork(ctx["sessionmaker"]) as uow:
+        claimed = await session_summary.claim_published_mail(uow.session, page_id)
+        if claimed is None:
+            return "told already"
+        page = claimed.page
+        for locale, recipients in claimed.recipients.items():
+            with i18n.use_locale(locale or settings.DEFAULT_LOCALE):
+                params = {"title": page.title, "url": f"{base}/knowledge/{page.id}"}
+                subject = i18n.gettext("Summary published: %(title)s") % params
+                body = (
+                    i18n.gettext(
+                        "Hello,\n\nthe summary of the session %(title)s, in which you took part, "
+                        "is published:\n%(url)s\n\nKnotenpunkt"
+                    )
+                    % params
+                )
+            message = mail.compose(settings, [], " ".join(subject.split()), body, bcc=recipients)
+            await mail.send(settings, message)
+    return f"told {sum(len(r) for r in claimed.recipients.values())}"

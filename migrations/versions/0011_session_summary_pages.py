@@ -1,5 +1,6 @@
 """Knowledge pages of sessions: one summary page per session (written as a draft, published
-by a moderator) and a page's field of action as its tag.
+by a moderator, its participants told once) and a page's field of action as its tag; each
+person's language for e-mails, digest frequency and due-date reminders.
 
 Revision ID: 0011
 Revises: 0010
@@ -16,6 +17,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PAGE_STATUS = sa.Enum("draft", "published", name="page_status")
+DIGEST = sa.Enum("daily", "weekly", "none", name="digest_frequency")
 
 
 def upgrade() -> None:
@@ -29,6 +31,17 @@ def upgrade() -> None:
     op.add_column(
         "knowledge_pages", sa.Column("published_at", sa.DateTime(timezone=True), nullable=True)
     )
+    op.add_column(
+        "knowledge_pages", sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True)
+    )
+    DIGEST.create(op.get_bind())
+    op.add_column("persons", sa.Column("locale", sa.String(length=5), nullable=True))
+    op.add_column("persons", sa.Column("digest", DIGEST, server_default="weekly", nullable=False))
+    op.add_column(
+        "persons",
+        sa.Column("due_reminders", sa.Boolean(), server_default="true", nullable=False),
+    )
+    op.add_column("persons", sa.Column("digest_sent_at", sa.DateTime(timezone=True), nullable=True))
     op.create_unique_constraint(
         op.f("uq_knowledge_pages_meeting_id"), "knowledge_pages", ["meeting_id"]
     )
@@ -73,6 +86,12 @@ def downgrade() -> None:
     )
     op.drop_index(op.f("ix_knowledge_pages_field_of_action_id"), table_name="knowledge_pages")
     op.drop_constraint(op.f("uq_knowledge_pages_meeting_id"), "knowledge_pages", type_="unique")
+    op.drop_column("persons", "digest_sent_at")
+    op.drop_column("persons", "due_reminders")
+    op.drop_column("persons", "digest")
+    op.drop_column("persons", "locale")
+    DIGEST.drop(op.get_bind())
+    op.drop_column("knowledge_pages", "notified_at")
     op.drop_column("knowledge_pages", "published_at")
     op.drop_column("knowledge_pages", "status")
     op.drop_column("knowledge_pages", "field_of_action_id")

@@ -1,13 +1,12 @@
 """Knowledge pages: what the alliance learned, written down where others can find and copy it.
 
-For now a page is written once (revision 1) and read; lists, search, further revisions and
-merging concurrent edits come with the knowledge base itself. Public pages are for everyone,
-also without signing in; the others for the people of the member organisations.
+Public pages are for everyone, also without signing in; the others for the people of the
+member organisations; a draft (a session's summary before it is published) for its editors
+only (`knowledge_edits`). Editing, publishing, the list and search live in modules of their own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.domain import rights, validation
+from server.domain import knowledge_edits, rights, validation
 from server.domain.actors import Actor
 from server.domain.errors import Invalid, NotFound
 from server.models import (
@@ -24,6 +23,7 @@ from server.models import (
     KnowledgePage,
     KnowledgeRevision,
     PageKind,
+    PageStatus,
     PageVisibility,
     WorkingGroup,
 )
@@ -97,14 +97,16 @@ async def get_page(session: AsyncSession, actor: Actor, page_id: int) -> Knowled
     )
     if page is None:
         raise NotFound()
-    if page.visibility is not PageVisibility.public:
+    if not knowledge_edits.may_read(actor, page):
+        if page.status is PageStatus.draft:
+            raise NotFound()  # a draft is there for its editors only
         rights.require_member(actor)
     return page
 
 
-def paragraphs(body: str) -> list[str]:
-    """A page's body as paragraphs: text split on blank lines (plain text, never markup)."""
-    return [part.strip() for part in re.split(r"\n\s*\n", body) if part.strip()]
+def require_writer(actor: Actor) -> None:
+    """Every approved person of a member organisation may write a good-practice page."""
+    rights.require_member(actor)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from server.domain import meeting_access, rights
 from server.domain.actors import Actor
-from server.domain.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from server.domain.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from server.domain.validation import Errors, text
 from server.models import (
     Meeting,
@@ -224,7 +224,12 @@ async def cancel_meeting(
     meeting_access.require_may_run(actor, meeting.series)
     if meeting.status != MeetingStatus.planned:
         raise Conflict(N_("Only a planned session can be cancelled."))
-    if (version or "").strip() != str(meeting.version):
+    seen = (version or "").strip()
+    if not (seen.isascii() and seen.isdigit() and len(seen) <= 9):
+        raise Invalid(
+            {"version": Message(N_("This page is out of date. Please reload it and try again."))}
+        )
+    if int(seen) != meeting.version:
         raise Conflict(N_("This page is out of date. Please reload it and try again."))
     meeting.status = MeetingStatus.cancelled
     meeting.calendar_sequence += 1

@@ -9,17 +9,21 @@ written in one transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.session_record import Record
 from server.models import (
+    Attendance,
     KnowledgePage,
     KnowledgeRevision,
     PageKind,
     PageStatus,
     PageVisibility,
+    Person,
 )
 
 
@@ -54,3 +58,46 @@ async def write_draft(
     session.add(KnowledgeRevision(page_id=page_id, version=1, title=title, body=body))
     await session.flush()
     return await session.get(KnowledgePage, page_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedMail:
+    page: KnowledgePage
+    recipients: dict[str | None, list[str]]  # by the person's language (None: the default)
+
+
+async def claim_published_mail(session: AsyncSession, page_id: int) -> PublishedMail | None:
+    """Mark the session's participants told that its summary is published, and say whom to
+    tell (who attended, by their language); None when told already or not a published
+    session page. The caller commits once the mail server accepted."""
+    claimed = await session.scalar(
+        update(KnowledgePage)
+        .where(
+            KnowledgePage.id == page_id,
+            KnowledgePage.status == PageStatus.published,
+            KnowledgePage.meeting_id.is_not(None),
+            KnowledgePage.notified_at.is_(None),
+        )
+        .values(notified_at=func.now())
+        .returning(KnowledgePage.meeting_id)
+    )
+    if claimed is None:
+        return None
+    page = await session.get(KnowledgePage, page_id)
+    assert page is not None
+    rows = await session.execute(
+        select(Person.email, Person.locale)
+        .join(Attendance, Attendance.person_id == Person.id)
+        .where(
+            Attendance.meeting_id == claimed,
+            Person.removed_at.is_(None),
+            Person.email.is_not(None),
+            Person.email != "",
+        )
+        .order_by(Person.email)
+    )
+    recipients: dict[str | None, list[str]] = {}
+    for email, locale in rows:
+        if email:
+            recipients.setdefault(locale, []).append(email)
+    return PublishedMail(page, recipients)

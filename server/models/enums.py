@@ -80,6 +80,14 @@ class PageVisibility(enum.StrEnum):
     public = "public"
 
 
+class DigestFrequency(enum.StrEnum):
+    """How often a person gets the digest of their working groups (or never)."""
+
+    daily = "daily"
+    weekly = "weekly"
+    none = "none"
+
+
 class PageStatus(enum.StrEnum):
     """A session's summary is written as a draft, reviewed and published by a moderator; every
     other page is published when written."""

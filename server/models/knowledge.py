@@ -81,6 +81,8 @@ class KnowledgePage(Timestamped, Base):
         server_default=PageStatus.published.value,
     )
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the session's participants were told it is published (the job tells them once).
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -7,6 +7,8 @@ from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, Timestamped
+from server.models.enums import DigestFrequency
+from server.models.organisations import _enum
 
 if TYPE_CHECKING:
     from server.models.organisations import Organisation
@@ -34,5 +36,15 @@ class Person(Timestamped, Base):
     # Set when an admin removed the person: identity, name and e-mail are erased then, the row
     # stays for the history that points at it.
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The person's language for e-mails (None: the interface's default) and what they want to
+    # be sent: the digest of their working groups, reminders of their action items.
+    locale: Mapped[str | None] = mapped_column(String(5))
+    digest: Mapped[DigestFrequency] = mapped_column(
+        _enum(DigestFrequency, "digest_frequency"),
+        default=DigestFrequency.weekly,
+        server_default=DigestFrequency.weekly.value,
+    )
+    due_reminders: Mapped[bool] = mapped_column(default=True, server_default="true")
+    digest_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation: Mapped[Organisation] = relationship(back_populates="persons")

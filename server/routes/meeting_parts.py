@@ -1,18 +1,22 @@
 """Parts of a session's page that change while it is open elsewhere: the answers to the
-invitation and the invitation list. A change is one live event on the session's channel:
-`registrations` carries the counts (the same for everyone); the moderators' table of answers
-by organisation (with names) and the invitation list (with each viewer's own forms) are
-personal, so the event only tells the page to fetch its part again from here."""
+invitation, the invitation list, and once closed its summary. A change is one live event on
+the session's channel: `registrations` carries the counts (the same for everyone); the
+moderators' table of answers by organisation (with names), the invitation list (with each
+viewer's own forms) and the moderators' link to a draft summary are personal, so the event
+only tells the page to fetch its part again from here."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.domain import channels, invitations, meeting_access, registrations
+from server.domain import channels, invitations, meeting_access, registrations, session_summary
 from server.domain.actors import Actor
-from server.models import Meeting
+from server.models import Meeting, MeetingStatus
 from server.routes.common import current_actor, read_session, render
 from server.templating import render_per_locale
 from server.uow import UnitOfWork
@@ -72,8 +76,28 @@ async def invitation_entries(request: Request) -> Response:
     )
 
 
+async def summary_page_context(session: AsyncSession, meeting: Meeting) -> dict[str, Any]:
+    """What `sessions/_summary.html` needs: the closed session's page, if written yet."""
+    if meeting.status is not MeetingStatus.closed:
+        return {}
+    return {"summary_page": await session_summary.page_of(session, meeting.id)}
+
+
+async def meeting_summary(request: Request) -> Response:
+    """The summary's state as a moderator sees it (with the link to the draft)."""
+    actor = await current_actor(request)
+    async with read_session(request) as session:
+        meeting = await meeting_access.get_meeting(
+            session, actor, request.path_params["meeting_id"]
+        )
+        meeting_access.require_may_run(actor, meeting.series)
+        context = await summary_page_context(session, meeting)
+    return render(request, "sessions/_summary.html", meeting=meeting, may_run=True, **context)
+
+
 MEETING = "/sessions/{meeting_id:int}"
 routes = [
     Route(MEETING + "/registrations", registration_answers, name="registration_answers"),
     Route(MEETING + "/invitation-list", invitation_entries, name="invitation_entries"),
+    Route(MEETING + "/summary", meeting_summary, name="meeting_summary"),
 ]

@@ -136,8 +136,9 @@ async def cancel_meeting(request: Request) -> Response:
             )
             if tell:
                 _enqueue_update(uow, meeting)
-    except Conflict as exc:
-        return await show_meeting(request, status_code=409, message=exc.reason)
+    except (Invalid, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 422
+        return await show_meeting(request, status_code=status, message=exc.reason)
     return _back_to_meeting(request)
 
 

@@ -12,6 +12,7 @@ from server.live.presence import Presence
 from server.models import Meeting
 from server.routes.agenda import agenda_page_context
 from server.routes.meeting_events import board_page_context
+from server.routes.meeting_parts import summary_page_context
 from server.routes.note_events import notes_page_context
 from server.routes.outcome_events import outcomes_page_context
 from server.routes.presence_events import presence_page_context
@@ -27,4 +28,5 @@ async def meeting_page_extras(
     extras.update(await notes_page_context(session, actor, meeting))
     extras.update(await outcomes_page_context(session, actor, meeting))
     extras.update(await presence_page_context(session, meeting, presence))
+    extras.update(await summary_page_context(session, meeting))
     return extras

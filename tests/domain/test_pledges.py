@@ -523,8 +523,3 @@ async def test_a_members_page_needs_an_approved_member(session: AsyncSession, sc
 async def test_an_unknown_page_is_not_found(session: AsyncSession) -> None:
     with pytest.raises(NotFound):
         await knowledge.get_page(session, ADMIN, 987_654_321)
-
-
-def test_a_body_is_split_into_paragraphs_on_blank_lines() -> None:
-    body = "Erster Absatz\nmit zwei Zeilen.\n\n \n<b>Zweiter</b>\n\n\n"
-    assert knowledge.paragraphs(body) == ["Erster Absatz\nmit zwei Zeilen.", "<b>Zweiter</b>"]

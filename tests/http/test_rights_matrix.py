@@ -169,6 +169,16 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
             REDEEMERS,
             report,
         ),
+        Rule("GET", "/knowledge", EVERYONE),
+        Rule("GET", "/knowledge/new", MEMBERS),
+        Rule("POST", "/knowledge/new", MEMBERS, {"title": ""}),
+        Rule("GET", "/knowledge/{page_id:int}/print", MEMBERS),
+        Rule("GET", "/knowledge/{page_id:int}/history", MEMBERS),
+        Rule("GET", "/knowledge/{page_id:int}.md", MEMBERS),
+        # The page's editors: its organisation's people, the group's moderators, the admins
+        # (refused as input: no version, no visibility).
+        Rule("POST", "/knowledge/{page_id:int}/edit", BOARD_USERS, {"version": "x"}),
+        Rule("POST", "/knowledge/{page_id:int}/publish", BOARD_USERS, {"visibility": "x"}),
         Rule("GET", "/knowledge/{page_id:int}", MEMBERS),  # a page for the members
         Rule(
             "GET",
@@ -206,8 +216,10 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
         Rule("POST", "/sessions/{meeting_id:int}/start", MODERATORS),
         Rule("POST", "/sessions/{meeting_id:int}/close", MODERATORS),
         Rule("GET", "/sessions/{meeting_id:int}/registrations", MODERATORS),
+        Rule("GET", "/sessions/{meeting_id:int}/summary", MODERATORS),
         Rule("GET", "/sessions/{meeting_id:int}/invitation-list", PARTICIPANTS),
         Rule("GET", "/sessions/{meeting_id:int}/items/{item_id:int}/notes/history", PARTICIPANTS),
+        Rule("GET", "/sessions/{meeting_id:int}/items/{item_id:int}/notes", PARTICIPANTS),
         Rule("POST", "/sessions/{meeting_id:int}/current", MODERATORS, {"item_id": "x"}),
         Rule("POST", "/sessions/{meeting_id:int}/next", MODERATORS),
         Rule("POST", "/sessions/{meeting_id:int}/previous", MODERATORS),
