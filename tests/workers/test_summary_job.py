@@ -18,7 +18,7 @@ from server.models import KnowledgePage, KnowledgeRevision, PageStatus
 from server.settings import Settings
 from tests.workers.conftest import run_worker
 from workers.settings import job_templates
-from workers.summary_jobs import summarise_meeting
+from workers.summary_jobs import send_summary_published, summarise_meeting
 
 OTHER_DECISION = "Geheimer Beschluss einer anderen Sitzung"
 
@@ -134,3 +134,52 @@ async def test_the_job_runs_in_a_real_worker_once(demo_settings: Settings, engin
     async with sessionmaker() as session:
         pages = await session.scalar(select(func.count()).where(KnowledgePage.meeting_id == last))
     assert pages == 1
+
+
+async def test_who_attended_hears_once_that_the_summary_is_published_in_their_language(
+    demo_settings: Settings, demo_people: dict[str, int], engine: Any, smtp: Any
+) -> None:
+    import dataclasses
+    from email.header import decode_header, make_header
+
+    controller, inbox = smtp
+    settings = dataclasses.replace(demo_settings, SMTP_PORT=str(controller.port))
+    last, _ = await closed_sessions(settings.DATABASE_URL)
+    sessionmaker = create_sessionmaker(engine)
+    ctx = {"settings": settings, "sessionmaker": sessionmaker, "templates": job_templates()}
+    page_id = int((await summarise_meeting(ctx, last)).rsplit(" ", 1)[1])
+    assert await send_summary_published(ctx, page_id) == "told already"  # a draft: nobody
+    connection = await asyncpg.connect(settings.DATABASE_URL)
+    try:
+        await connection.execute(
+            "UPDATE knowledge_pages SET status = 'published', published_at = now() WHERE id = $1",
+            page_id,
+        )
+        await connection.execute(
+            "UPDATE persons SET locale = 'en' WHERE id = $1",
+            demo_people["k.hoffmann@leipzig.example"],
+        )
+    finally:
+        await connection.close()
+
+    from arq.connections import RedisSettings, create_pool
+
+    redis = await create_pool(RedisSettings.from_dsn(settings.REDIS_URL))
+    try:
+        await redis.enqueue_job("send_summary_published", page_id, _job_id=f"published:{page_id}")
+    finally:
+        await redis.aclose()
+    worker = await run_worker(settings, engine, send_summary_published)
+    assert worker.jobs_complete == 1
+    subjects = sorted(str(make_header(decode_header(m["Subject"]))) for m in inbox.messages)
+    assert len(subjects) == 2
+    assert subjects[0].startswith("Summary published: ")
+    assert subjects[1].startswith("Zusammenfassung veröffentlicht: ")
+    assert sorted(map(tuple, inbox.envelope_recipients)) == [
+        ("anna.becker@unterkunft-ukraine.example",),
+        ("k.hoffmann@leipzig.example",),
+    ]
+    for message in inbox.messages:
+        assert f"/knowledge/{page_id}" in message.get_payload(decode=True).decode()
+    assert await send_summary_published(ctx, page_id) == "told already"
+    assert len(inbox.messages) == 2
