@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain import cards, meeting_access, rights
 from server.domain.actors import Actor
-from server.domain.errors import N_, Invalid, Message, NotFound
+from server.domain.errors import N_, Invalid, Message, NotAllowed, NotFound
 from server.models import WorkingGroup
 
 MAX_CHANNELS = 16
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
-KINDS = ("group", "board", "session")
+KINDS = ("group", "board", "session", "tasks")
 
 
 def group_channel(group_id: int) -> str:
@@ -29,6 +29,11 @@ def group_channel(group_id: int) -> str:
 
 def board_channel(group_id: int) -> str:
     return f"board:{group_id}"
+
+
+def tasks_channel(organisation_id: int) -> str:
+    """An organisation's action items changed ("My tasks" of its people)."""
+    return f"tasks:{organisation_id}"
 
 
 def session_channel(meeting_id: int) -> str:
@@ -47,7 +52,8 @@ async def authorize_channels(
     """The channels the actor may follow; refuses unknown or malformed ones.
 
     A group's channel carries what its page shows: whoever may see the group. A board's channel
-    carries the cards: only those who may use the board (see `rights`). A session's channel
+    carries the cards: only those who may use the board (see `rights`). An organisation's tasks
+    channel tells its own people that its action items changed. A session's channel
     carries the live session: whoever may take part (see `meeting_access`).
     """
     rights.require_member(actor)
@@ -56,11 +62,19 @@ async def authorize_channels(
     group_ids: set[int] = set()
     board_ids: set[int] = set()
     meeting_ids: set[int] = set()
+    organisation_ids: set[int] = set()
     for channel in channels:
         kind, _, ident = channel.partition(":")
         if kind not in KINDS or not _is_id(ident):
             raise Invalid({"channel": Message(N_("Unknown live channel."))})
-        {"group": group_ids, "board": board_ids, "session": meeting_ids}[kind].add(int(ident))
+        {
+            "group": group_ids,
+            "board": board_ids,
+            "session": meeting_ids,
+            "tasks": organisation_ids,
+        }[kind].add(int(ident))
+    if organisation_ids - {actor.organisation_id}:
+        raise NotAllowed(N_("An organisation's tasks are for its own people."))
     for meeting_id in meeting_ids:
         await meeting_access.get_meeting(session, actor, meeting_id)
     wanted = group_ids | board_ids

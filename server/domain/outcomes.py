@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.domain import cards, meeting_access, validation
+from server.domain import cards, meeting_access, rights, validation
 from server.domain.actors import Actor
 from server.domain.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from server.models import (
@@ -209,8 +209,14 @@ async def set_action_status(
     seen_version: str | None,
 ) -> tuple[Meeting, ActionItem]:
     """Move an action item (open, in progress, done, dropped); `seen_version` is the version the
-    person saw, so that two changes at once do not undo each other unknowingly."""
-    meeting = await meeting_access.get_meeting(session, actor, meeting_id)
+    person saw, so that two changes at once do not undo each other unknowingly. Its owners may,
+    also when their organisation does not follow the session (from "My tasks")."""
+    rights.require_member(actor)
+    meeting = await session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id).options(selectinload(Meeting.series))
+    )
+    if meeting is None:
+        raise NotFound(N_("This session does not exist (any more)."))
     action = await session.scalar(
         select(ActionItem)
         .join(AgendaItem, AgendaItem.id == ActionItem.item_id)

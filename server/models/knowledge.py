@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from server.models.persons import Person
 
 PAGE_TITLE_MAX = 200
-PAGE_BODY_MAX = 100_000
+PAGE_BODY_MAX = 500_000  # a long session's summary holds its notes in full
 
 _SEARCH_DOCUMENT = (
     "setweight(to_tsvector('german', coalesce(title, '')), 'A') || "

@@ -23,6 +23,7 @@ from server.routes import (
     people,
     pledges,
     profile,
+    tasks,
 )
 
 routes = [
@@ -44,6 +45,7 @@ routes = [
     *note_history.routes,
     *outcomes.routes,
     *profile.routes,
+    *tasks.routes,
     *people.routes,
     *admin.routes,
     *live.routes,

@@ -18,6 +18,8 @@ from server.routes.card_events import emit_card
 from server.routes.common import current_actor, unit_of_work
 from server.routes.meetings import show_meeting
 from server.routes.outcome_events import emit_outcomes
+from server.routes.task_events import emit_tasks
+from server.routes.tasks import show_tasks
 from server.uow import UnitOfWork
 
 Change = Callable[[UnitOfWork, Actor, int, dict[str, str]], Awaitable[tuple[Meeting, str]]]
@@ -27,11 +29,15 @@ async def _change(request: Request, change: Change) -> Response:
     actor = await current_actor(request)
     form = {key: str(value) for key, value in (await request.form()).items()}
     meeting_id = request.path_params["meeting_id"]
+    from_tasks = form.get("back") == "tasks"
     try:
         async with unit_of_work(request) as uow:
             meeting, said = await change(uow, actor, meeting_id, form)
             await emit_outcomes(request, uow, meeting, said)
     except (Invalid, Conflict) as exc:
+        if from_tasks:  # the owner may not follow the session: back to "My tasks"
+            status = 409 if isinstance(exc, Conflict) else 422
+            return await show_tasks(request, status_code=status, message=exc.reason)
         errors = getattr(exc, "errors", {}) or {}
         return await show_meeting(
             request,
@@ -43,6 +49,8 @@ async def _change(request: Request, change: Change) -> Response:
                 "outcome_item": form.get("item"),
             },
         )
+    if from_tasks:
+        return RedirectResponse(str(request.url_for("tasks").path), status_code=303)
     path = request.url_for("meeting", meeting_id=meeting_id).path
     return RedirectResponse(f"{path}#outcomes", status_code=303)
 
@@ -63,9 +71,10 @@ async def record_action(request: Request) -> Response:
     async def act(
         uow: UnitOfWork, actor: Actor, meeting_id: int, form: dict[str, str]
     ) -> tuple[Meeting, str]:
-        meeting, _ = await outcomes.record_action(
+        meeting, action = await outcomes.record_action(
             uow.session, actor, meeting_id, form.get("item"), form, date.today()
         )
+        await emit_tasks(request, uow, action)
         return meeting, N_("An action item was recorded.")
 
     return await _change(request, act)
@@ -77,9 +86,10 @@ async def set_action_status(request: Request) -> Response:
     async def move(
         uow: UnitOfWork, actor: Actor, meeting_id: int, form: dict[str, str]
     ) -> tuple[Meeting, str]:
-        meeting, _ = await outcomes.set_action_status(
+        meeting, action = await outcomes.set_action_status(
             uow.session, actor, meeting_id, action_id, form.get("status"), form.get("version")
         )
+        await emit_tasks(request, uow, action)
         return meeting, N_("An action item changed.")
 
     return await _change(request, move)

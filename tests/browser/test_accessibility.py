@@ -175,6 +175,14 @@ async def present_in_session(page: Page, locale: str) -> None:
     )
 
 
+async def empty_knowledge_page(page: Page, locale: str) -> None:
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.locator("#main form").get_by_role("button").click()
+    assert (await answer.value).status == 422
+    await expect(page.locator("#error-summary")).to_be_visible()
+    await expect(page.locator("#title")).to_have_attribute("aria-invalid", "true")
+
+
 async def invalid_session_edit(page: Page, locale: str) -> None:
     await first_session(page, locale)
     await page.locator("#edit-video_url").fill("javascript:alert(1)")
@@ -242,6 +250,11 @@ VISITS = {
     "session-invalid-edit": Visit(GROUP, then=invalid_session_edit),
     "session-agenda-proposal": Visit(GROUP, then=agenda_proposal),
     "alliance-sessions": Visit("/sessions"),
+    "my-tasks": Visit("/tasks"),
+    "knowledge": Visit("/knowledge"),
+    "knowledge-search": Visit("/knowledge?q=Mietkaution"),
+    "knowledge-new-errors": Visit("/knowledge/new", then=empty_knowledge_page),
+    "knowledge-page": Visit("/knowledge/1"),
     "missing-page": Visit("/gibt-es-nicht", 404),
 }
 

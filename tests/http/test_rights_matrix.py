@@ -169,6 +169,8 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
             REDEEMERS,
             report,
         ),
+        Rule("GET", "/tasks", MEMBERS),
+        Rule("GET", "/tasks/list", MEMBERS),
         Rule("GET", "/knowledge", EVERYONE),
         Rule("GET", "/knowledge/new", MEMBERS),
         Rule("POST", "/knowledge/new", MEMBERS, {"title": ""}),
