@@ -1,7 +1,9 @@
-"""What the series' last session left open, suggested for the next one's agenda: its open
-action items ("Offene Aufgaben aus der letzten Sitzung") and its deferred items ("Vertagte
-Punkte"). A moderator takes a suggestion onto the agenda in one step; a suggestion taken once
-is not suggested again (the new item remembers where it came from)."""
+"""What the series' earlier sessions left open, suggested for the next one's agenda: the open
+action items of every earlier session ("Offene Aufgaben"), carried along from session to
+session until they are done or dropped, and the last session's deferred items ("Vertagte
+Punkte"). A moderator takes a suggestion onto the agenda in one step; a suggestion taken onto
+a session's agenda is not suggested for it again (the new item remembers where it came
+from)."""
 
 from __future__ import annotations
 
@@ -74,19 +76,23 @@ async def suggestions_for(session: AsyncSession, meeting: Meeting) -> Suggestion
         return Suggestions()
     taken = aliased(AgendaItem)
     owner_person = aliased(Person)
+    earlier = aliased(Meeting)
     actions = await session.execute(
         select(ActionItem, owner_person.name, Organisation.name)
         .join(AgendaItem, AgendaItem.id == ActionItem.item_id)
+        .join(earlier, earlier.id == AgendaItem.meeting_id)
         .outerjoin(owner_person, owner_person.id == ActionItem.owner_person_id)
         .outerjoin(Organisation, Organisation.id == ActionItem.owner_organisation_id)
         .where(
-            AgendaItem.meeting_id == previous.id,
+            # Open action items of every earlier session: carried along until done.
+            earlier.series_id == meeting.series_id,
+            earlier.starts_at < meeting.starts_at,
             ActionItem.status.in_(OPEN_ACTIONS),
             ~select(taken.id)
             .where(taken.meeting_id == meeting.id, taken.carried_action_id == ActionItem.id)
             .exists(),
         )
-        .order_by(AgendaItem.position, ActionItem.id)
+        .order_by(earlier.starts_at, AgendaItem.position, ActionItem.id)
     )
     deferred = await session.scalars(
         select(AgendaItem)

@@ -515,7 +515,7 @@ async def action(
     return row
 
 
-async def test_open_actions_and_deferred_items_of_the_last_session_are_suggested(
+async def test_open_actions_of_earlier_sessions_and_the_last_ones_deferred_are_suggested(
     session: AsyncSession,
 ) -> None:
     s = await setting(session)
@@ -536,7 +536,7 @@ async def test_open_actions_and_deferred_items_of_the_last_session_are_suggested
     )
     await item_in(session, last, "Abgelehnt", status=AgendaItemStatus.merged)
     old_item = await item_in(session, older, "Ganz alt", status=AgendaItemStatus.deferred)
-    await action(session, old_item, "Alte Aufgabe", organisation)
+    old_action = await action(session, old_item, "Alte Aufgabe", organisation)
     # another series of the same group, just before: nothing of it is suggested
     other_series = await factories.series(session, s.group)
     other = await factories.meeting(session, other_series, s.meeting.starts_at - timedelta(days=1))
@@ -548,12 +548,15 @@ async def test_open_actions_and_deferred_items_of_the_last_session_are_suggested
 
     found = await agenda_suggestions.suggestions_for(session, s.meeting)
     assert found.previous is not None and found.previous.id == last.id
+    # Open action items are carried along until done, the oldest first; deferred items come
+    # from the last session only.
     assert [(a.id, a.title) for a in found.actions] == [
+        (old_action.id, "Alte Aufgabe"),
         (open_action.id, "Liste der Vermieter teilen"),
         (busy.id, "Kontakt zur Stadt"),
     ]
-    assert found.actions[0].due_on == date(2026, 12, 1)
-    assert found.actions[0].owner  # the owner organisation's name
+    assert found.actions[1].due_on == date(2026, 12, 1)
+    assert found.actions[1].owner  # the owner organisation's name
     assert [(d.id, d.title, d.planned_minutes) for d in found.deferred] == [
         (deferred.id, "Sprachkurse", 20)
     ]
