@@ -10,11 +10,12 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -81,6 +82,13 @@ def pick_locale(cookie: str | None, default: str) -> str:
 # The alliance works in Germany: times are stored in UTC and shown on German wall-clock time.
 DISPLAY_TIME_ZONE = ZoneInfo("Europe/Berlin")
 _WHEN_PATTERNS = {"de": "dd.MM.yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
+_DATE_PATTERNS = {"de": "dd.MM.yyyy", "en": "d MMM yyyy"}
+
+
+def format_date(value: date) -> str:
+    """A day as the reader's language writes it."""
+    locale = current_locale.get()
+    return babel_format_date(value, _DATE_PATTERNS.get(locale, _DATE_PATTERNS["de"]), locale=locale)
 
 
 def format_when(value: datetime | None, *, seconds: bool = False) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from arq import cron
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from starlette.routing import Router
@@ -16,6 +17,7 @@ from server.routes import routes
 from server.settings import load_settings
 from server.templating import create_templates, path_finder
 from workers.board_jobs import send_match_mail
+from workers.follow_up_jobs import send_digests, send_due_reminders
 from workers.jobs import (
     send_join_request_decision_mail,
     send_redemption_mail,
@@ -59,6 +61,11 @@ class WorkerSettings:
         send_session_update,
         summarise_meeting,
         send_summary_published,
+    ]
+    # German morning (the workers' clock is UTC): reminders at 06:00 UTC, digests at 06:30.
+    cron_jobs: ClassVar[list[Any]] = [
+        cron(send_due_reminders, hour={6}, minute={0}, run_at_startup=False),
+        cron(send_digests, hour={6}, minute={30}, run_at_startup=False),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -1,6 +1,7 @@
 """Knowledge pages of sessions: one summary page per session (written as a draft, published
 by a moderator, its participants told once) and a page's field of action as its tag; each
-person's language for e-mails, digest frequency and due-date reminders.
+person's language for e-mails, digest frequency and due-date reminders; when an action item's
+owners were reminded of its due date.
 
 Revision ID: 0011
 Revises: 0010
@@ -42,6 +43,9 @@ def upgrade() -> None:
         sa.Column("due_reminders", sa.Boolean(), server_default="true", nullable=False),
     )
     op.add_column("persons", sa.Column("digest_sent_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "action_items", sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True)
+    )
     op.create_unique_constraint(
         op.f("uq_knowledge_pages_meeting_id"), "knowledge_pages", ["meeting_id"]
     )
@@ -86,6 +90,7 @@ def downgrade() -> None:
     )
     op.drop_index(op.f("ix_knowledge_pages_field_of_action_id"), table_name="knowledge_pages")
     op.drop_constraint(op.f("uq_knowledge_pages_meeting_id"), "knowledge_pages", type_="unique")
+    op.drop_column("action_items", "reminded_at")
     op.drop_column("persons", "digest_sent_at")
     op.drop_column("persons", "due_reminders")
     op.drop_column("persons", "digest")

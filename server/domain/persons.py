@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,11 +11,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.domain import audit, rights
+from server import i18n
+from server.domain import audit, rights, validation
 from server.domain.actors import Actor
-from server.domain.errors import N_, NotAllowed, NotFound
+from server.domain.errors import N_, Invalid, NotAllowed, NotFound
 from server.models import (
     AuditEntry,
+    DigestFrequency,
     GroupModerator,
     Organisation,
     OrganisationStatus,
@@ -98,6 +101,11 @@ def export_profile(profile: Profile) -> dict[str, Any]:
             "email": person.email,
             "identity": {"issuer": person.issuer, "subject": person.subject},
             "created_at": person.created_at.isoformat(),
+            "notifications": {
+                "digest": person.digest.value,
+                "due_reminders": person.due_reminders,
+                "language": person.locale,
+            },
             "roles": {
                 "alliance_admin": person.is_alliance_admin,
                 "organisation_admin": person.is_organisation_admin,
@@ -193,4 +201,28 @@ async def set_organisation_admin(
             person_id=person.id,
             organisation_id=person.organisation_id,
         )
+    return person
+
+
+async def set_notifications(session: AsyncSession, actor: Actor, form: Mapping[str, str]) -> Person:
+    """What the person wants sent: the digest (daily, weekly or never), reminders of their
+    action items' due dates (yes or no), and in which language."""
+    rights.require_signed_in(actor)
+    person = await session.get(Person, actor.person_id, with_for_update=True)
+    if person is None:
+        raise NotFound()
+    errors = validation.Errors()
+    digest = validation.choice(errors, "digest", form.get("digest"), DigestFrequency)
+    reminders = form.get("due_reminders", "no")
+    if reminders not in ("yes", "no"):
+        errors.add("due_reminders", N_("Please choose one of the offered values."))
+    locale = (form.get("locale") or "").strip()
+    if locale and locale not in i18n.LOCALES:
+        errors.add("locale", N_("Please choose one of the offered values."))
+    if errors or digest is None:
+        raise Invalid(errors)
+    person.digest = digest
+    person.due_reminders = reminders == "yes"
+    person.locale = locale or None
+    await session.flush()
     return person

@@ -190,6 +190,8 @@ class ActionItem(Timestamped, Base):
     )
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # When its owners were reminded that it is due (the reminder job sends once).
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

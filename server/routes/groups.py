@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.domain import cards, channels, groups, meetings
+from server.domain import cards, channels, follow_up, groups, meetings
 from server.domain.errors import Invalid, Message
 from server.domain.events import latest_event_id
 from server.routes.common import (
@@ -19,7 +19,10 @@ from server.routes.common import (
     render,
     unit_of_work,
 )
+from server.i18n import DISPLAY_TIME_ZONE
 from server.templating import render_per_locale
+
+CHANGES_WINDOW = timedelta(days=7)
 
 
 async def show_group(
@@ -36,6 +39,14 @@ async def show_group(
         candidates = await groups.joinable_organisations(session, actor, group)
         moderator_candidates = await groups.moderator_candidates(session, actor, group)
         upcoming = await meetings.upcoming_sessions(session, actor, group, datetime.now(UTC))
+        # What changed in the last week: the group's own people only (decisions and action
+        # items are the sessions').
+        changes = None
+        if cards.may_use_board(actor, group):
+            now = datetime.now(UTC)
+            changes = await follow_up.what_changed(
+                session, group, now - CHANGES_WINDOW, now.astimezone(DISPLAY_TIME_ZONE).date()
+            )
     return render(
         request,
         "groups/show.html",
@@ -53,6 +64,7 @@ async def show_group(
         may_create_series=meetings.may_create_series(actor, group.id),
         series_form=series_form or {},
         series_errors=series_errors or {},
+        changes=changes,
     )
 
 

@@ -68,3 +68,27 @@ def test_anonymous_visitors_have_no_profile(demo_settings: Settings) -> None:
     with TestClient(create_app(demo_settings), follow_redirects=False) as client:
         assert client.get("/profile").status_code == 303
         assert client.get("/profile/data.json").status_code == 303
+
+
+def test_a_person_chooses_what_is_sent_to_them(demo_client: TestClient) -> None:
+    page = demo_client.get("/profile")
+    assert 'id="digest-weekly" name="digest" value="weekly" checked' in page.text
+    refused = demo_client.post(
+        "/profile/notifications",
+        data={"digest": "hourly", "due_reminders": "maybe", "locale": "fr"},
+    )
+    assert refused.status_code == 422
+    for field in ("digest", "due_reminders", "locale"):
+        assert f'id="{field}-error"' in refused.text or f'id="mail-{field}-error"' in refused.text
+    saved = demo_client.post(
+        "/profile/notifications", data={"digest": "none", "due_reminders": "no", "locale": "en"}
+    )
+    assert saved.status_code == 200
+    person = saved.context["profile"].person  # type: ignore[attr-defined]
+    assert (person.digest.value, person.due_reminders, person.locale) == ("none", False, "en")
+    data = json.loads(demo_client.get("/profile/data.json").text)
+    assert data["person"]["notifications"] == {
+        "digest": "none",
+        "due_reminders": False,
+        "language": "en",
+    }

@@ -70,3 +70,14 @@ def test_the_tasks_channel_is_for_the_organisations_own_people(
     page = katrin.get("/tasks")
     mine = page.context["tasks"].open[0].action.owner_organisation_id  # type: ignore[attr-defined]
     assert katrin.get(f"/live?channel=tasks:{mine + 1}").status_code == 403
+
+
+def test_the_group_page_tells_its_people_what_changed_since_last_week(
+    katrin: TestClient, anna: TestClient
+) -> None:
+    page = katrin.get("/groups/ag-unterkunft")
+    assert page.status_code == 200
+    changes = page.context["changes"]  # type: ignore[attr-defined]
+    assert changes is not None and changes.decisions  # the demo's last session, a week ago
+    assert german("What changed since last week") in page.text
+    assert "#decision-" in page.text
