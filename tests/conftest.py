@@ -212,6 +212,30 @@ class Servers:
             time.sleep(0.1)
         raise RuntimeError(f"app server did not become healthy: see {log_path}")
 
+    def start_worker(self, **overrides: str) -> subprocess.Popen[bytes]:
+        """A real arq worker process of the app's jobs, on the same settings."""
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.settings.DATABASE_URL,
+            "REDIS_URL": self.settings.REDIS_URL,
+            "SECRET_KEY": self.settings.SECRET_KEY,
+            "STATE_DIR": self.settings.STATE_DIR,
+            "SMTP_HOST": self.settings.SMTP_HOST,
+            "SMTP_PORT": self.settings.SMTP_PORT,
+            **overrides,
+        }
+        log_path = Path(self.settings.STATE_DIR).parent / f"worker-{len(self.processes)}.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes.append(process)
+        return process
+
     def stop(self) -> None:
         for process in self.processes:
             process.terminate()
