@@ -1,5 +1,6 @@
 """Jobs of the live sessions: the invitations, and the news that a session invitees were
-invited to has moved or was cancelled; each mail with the session as an .ics file.
+invited to has moved or was cancelled; each mail with the session as an .ics file, one message
+per language of its recipients.
 
 Each job claims its mail in the transaction that commits only after the SMTP server accepted
 the message: a repeated job sends nothing, a failed one retries."""
@@ -7,6 +8,7 @@ the message: a repeated job sends nothing, a failed one retries."""
 from __future__ import annotations
 
 import logging
+from email.message import EmailMessage
 from typing import Any
 
 from server import calendars, i18n, mail
@@ -74,12 +76,29 @@ async def send_session_update(ctx: dict[str, Any], meeting_id: int, sequence: in
 
 
 async def _send(settings: Settings, invitation: InvitationMail, texts: tuple[str, str]) -> str:
+    """One message per language of the recipients, each recipient blind-copied."""
     if not invitation.recipients:
         return "no recipient"
+    by_language: dict[str, list[str]] = {}
+    for email in invitation.recipients:
+        language = invitation.languages.get(email) or settings.DEFAULT_LOCALE
+        by_language.setdefault(language, []).append(email)
+    for language, recipients in sorted(by_language.items()):
+        await mail.send(settings, _message(settings, invitation, texts, language, recipients))
+    return "sent"
+
+
+def _message(
+    settings: Settings,
+    invitation: InvitationMail,
+    texts: tuple[str, str],
+    language: str,
+    recipients: list[str],
+) -> EmailMessage:
     meeting = invitation.meeting
     base = settings.BASE_URL.rstrip("/")
     page_url = f"{base}/sessions/{meeting.id}"
-    with i18n.use_locale(settings.DEFAULT_LOCALE):
+    with i18n.use_locale(language):
         params = {
             "title": meeting.title,
             "when": i18n.format_when(meeting.starts_at),
@@ -92,13 +111,11 @@ async def _send(settings: Settings, invitation: InvitationMail, texts: tuple[str
         description = i18n.gettext("Agenda, registration and the live session:")
     ics = calendars.meeting_calendar(meeting, page_url, settings.BASE_URL, description)
     subject = " ".join(subject.split())  # a title with a line break must not break the header
-    message = mail.compose(
+    return mail.compose(
         settings,
         [],
         subject,
         body,
-        bcc=invitation.recipients,
+        bcc=recipients,
         attachments=[mail.Attachment(ics, "text", "calendar", "sitzung.ics")],
     )
-    await mail.send(settings, message)
-    return "sent"

@@ -174,6 +174,7 @@ class InvitationMail:
     meeting: Meeting
     group_name: str | None
     recipients: list[str]
+    languages: dict[str, str | None]  # each recipient's language for e-mails (None: default)
 
 
 async def claim_invitations(session: AsyncSession, meeting_id: int) -> InvitationMail | None:
@@ -222,17 +223,21 @@ async def _mail_of(session: AsyncSession, meeting_id: int) -> InvitationMail:
     )
     assert meeting is not None
     group = meeting.series.group
-    return InvitationMail(
-        meeting, group.name if group else None, await recipients(session, meeting.series_id)
-    )
+    listed = await recipients_with_languages(session, meeting.series_id)
+    return InvitationMail(meeting, group.name if group else None, list(listed), listed)
 
 
 async def recipients(session: AsyncSession, series_id: int) -> list[str]:
     """The e-mail addresses of everyone on the invitation list: listed persons and the people
     of listed organisations (approved, not removed, of a member organisation)."""
+    return list(await recipients_with_languages(session, series_id))
+
+
+async def recipients_with_languages(session: AsyncSession, series_id: int) -> dict[str, str | None]:
+    """`recipients`, each with their language for e-mails (None: the default)."""
     listed = select(Subscription).where(Subscription.series_id == series_id).subquery()
-    rows = await session.scalars(
-        select(Person.email)
+    rows = await session.execute(
+        select(Person.email, Person.locale)
         .join(Organisation, Organisation.id == Person.organisation_id)
         .join(
             listed,
@@ -249,4 +254,8 @@ async def recipients(session: AsyncSession, series_id: int) -> list[str]:
         )
         .order_by(Person.email)
     )
-    return list(dict.fromkeys(email for email in rows if email))
+    found: dict[str, str | None] = {}
+    for email, locale in rows:
+        if email and email not in found:
+            found[email] = locale
+    return found

@@ -9,6 +9,7 @@ import dataclasses
 from email.header import decode_header, make_header
 from typing import Any
 
+import asyncpg
 from icalendar import Calendar
 from starlette.testclient import TestClient
 
@@ -100,14 +101,24 @@ async def test_invitees_hear_when_a_session_moves_and_when_it_is_cancelled(
         with client() as app:
             assert app.post(f"/sessions/{meeting_id}/edit", data=form).status_code == 303
 
+    # From now on Katrin reads her e-mail in English.
+    connection = await asyncpg.connect(settings.DATABASE_URL)
+    try:
+        await connection.execute("UPDATE persons SET locale = 'en' WHERE email = $1", KATRIN)
+    finally:
+        await connection.close()
     moved = {"date": "2031-03-06", "time": "11:30", "place": "Rathaus", "video_url": ""}
     await asyncio.to_thread(move, moved)
     await asyncio.to_thread(move, moved)  # the same again: no change, nobody told
     worker = await run_worker(settings, engine, send_session_update)
     assert worker.jobs_complete == 1
-    changed = inbox.messages[1]
+    changed, in_english = inbox.messages[1:3]  # one message per language
     assert str(make_header(decode_header(changed["Subject"]))).startswith("Geändert:")
-    assert inbox.envelope_recipients[1] == [ANNA, KATRIN]
+    assert str(make_header(decode_header(in_english["Subject"]))).startswith("Changed:")
+    assert inbox.envelope_recipients[1:3] == [[ANNA], [KATRIN]]
+    english_body = next(p for p in in_english.walk() if p.get_content_type() == "text/plain")
+    assert "the session" in english_body.get_payload(decode=True).decode()
+    assert f"/sessions/{meeting_id}" in english_body.get_payload(decode=True).decode()
     event = _event(changed)
     assert (int(event["SEQUENCE"]), str(event["LOCATION"])) == (2, "Rathaus")
     assert event.decoded("DTSTART").hour == 10  # 11:30 in Berlin is 10:30 UTC in March
@@ -129,7 +140,8 @@ async def test_invitees_hear_when_a_session_moves_and_when_it_is_cancelled(
     group_page = await asyncio.to_thread(cancel)
     assert f'href="/sessions/{meeting_id}"' in group_page  # still listed, marked cancelled
     await run_worker(settings, engine, send_session_update)
-    cancelled = inbox.messages[2]
+    cancelled = inbox.messages[3]
+    assert inbox.envelope_recipients[3:5] == [[ANNA], [KATRIN]]
     assert str(make_header(decode_header(cancelled["Subject"]))).startswith("Abgesagt:")
     calendar = _calendar(cancelled)
     assert str(calendar["METHOD"]) == "CANCEL"
@@ -139,7 +151,7 @@ async def test_invitees_hear_when_a_session_moves_and_when_it_is_cancelled(
     # A repeated job, or one of an older change, tells nobody again.
     assert await send_session_update(ctx, meeting_id, 3) == "nothing to tell"
     assert await send_session_update(ctx, meeting_id, 2) == "nothing to tell"
-    assert len(inbox.messages) == 3
+    assert len(inbox.messages) == 5
 
 
 def _calendar(message: Any) -> Calendar:
