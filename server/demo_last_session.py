@@ -1,7 +1,8 @@
 """The demo's last session of AG Unterkunft, a week ago and closed: items covered with their
 notes, outcome, decisions and action items (one still open), one item deferred, and who
-attended. It shows a closed session's page and feeds the next session's agenda suggestions
-(issue 5) and the follow-up of issue 6. Once: nothing if the series has a closed session."""
+attended, and its summary published. It shows a closed session's page and its knowledge page,
+and feeds the next session's agenda suggestions and the follow-up (My tasks, digests). Once:
+nothing if the series has a closed session."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import meetings
+from server import i18n, summarisers, summary_page
+from server.domain import meetings, session_record, session_summary
 from server.models import (
     ActionItem,
     ActionItemStatus,
@@ -21,6 +23,7 @@ from server.models import (
     Meeting,
     MeetingStatus,
     NoteRevision,
+    PageStatus,
     Person,
     Series,
 )
@@ -145,6 +148,23 @@ async def load_demo_last_session(session: AsyncSession, series: Series, now: dat
                 last_seen=starts + timedelta(minutes=80),
             )
         )
+    await session.flush()
+    await _published_summary(session, meeting.id, starts + timedelta(hours=3))
+
+
+async def _published_summary(session: AsyncSession, meeting_id: int, at: datetime) -> None:
+    """The session's summary as the job writes it (summarised here), published by its
+    moderator: the knowledge base has a session summary to show and to search."""
+    record = await session_record.record_of(session, meeting_id)
+    assert record is not None
+    with i18n.use_locale("de"):
+        title = summary_page.title_of(record)
+        body = summary_page.compose(record, summarisers.extractive_summaries(record.items))
+    page = await session_summary.write_draft(session, record, title, body)
+    assert page is not None
+    page.status = PageStatus.published
+    page.published_at = at
+    page.notified_at = at  # nobody is e-mailed about the demo's past
     await session.flush()
 
 

@@ -24,13 +24,16 @@ OTHER_DECISION = "Geheimer Beschluss einer anderen Sitzung"
 
 
 async def closed_sessions(database_url: str) -> tuple[int, int]:
-    """The demo's last session, and a second closed session of its series with a decision."""
+    """The demo's last session (its page removed), and a second closed session of its series
+    with a decision."""
     connection = await asyncpg.connect(database_url)
     try:
         last, series = await connection.fetchrow(
             "SELECT id, series_id FROM meetings WHERE status = 'closed' "
             "ORDER BY starts_at DESC LIMIT 1"
         )
+        # The demo publishes its summary; these tests have the job write it anew.
+        await connection.execute("DELETE FROM knowledge_pages WHERE meeting_id = $1", last)
         other = await connection.fetchval(
             "INSERT INTO meetings (series_id, title, starts_at, ends_at, status, started_at, "
             "closed_at) VALUES ($1, 'Davor', now() - interval '14 days', "
