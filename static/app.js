@@ -208,11 +208,14 @@
 
   // Notes written by everyone at once (sessions/_notes_editor.html). Each editor remembers the
   // text of the revision its hidden version names (`known`; null when unknown, after a refusal):
-  // a textarea holding anything else has unsaved changes. A save's answer or a `notes` event
-  // with a newer version replaces the text only when there are none; otherwise the person's
-  // text and the version they started from stay, and their next save is merged on the server.
-  // While the connection is down an edit waits and is sent once it is back; a save that fails
-  // says plainly that it was not saved.
+  // a textarea holding anything else has unsaved changes. It also keeps the newest stored
+  // notes it knows (`stored`): a `notes` event carries only the changed lines from one version
+  // to the next and is applied to them when they are at that version; a page that missed a
+  // change fetches the editor instead. A save's answer or newer stored notes replace the text
+  // only when there are no unsaved changes; otherwise the person's text and the version they
+  // started from stay, and their next save is merged on the server. While the connection is
+  // down an edit waits and is sent once it is back; a save that fails says plainly that it was
+  // not saved.
   var notesStates = new WeakMap(); // editor form -> its state
 
   function notesParts(form) {
@@ -226,8 +229,12 @@
   function notesState(form) {
     var state = notesStates.get(form);
     if (!state) {
-      var area = notesParts(form).area;
-      state = { known: area ? area.defaultValue : "", sent: null, latest: null, waiting: false };
+      var parts = notesParts(form);
+      var known = parts.area ? parts.area.defaultValue : "";
+      state = {
+        known: known, sent: null, waiting: false, fetching: false, wanted: 0,
+        stored: { version: parts.version ? Number(parts.version.value) : 0, text: known },
+      };
       notesStates.set(form, state);
     }
     return state;
@@ -260,14 +267,51 @@
     state.known = text;
   }
 
-  // A newer revision seen live is shown once nothing of the person's is unsaved or under way.
+  // Newer stored notes are shown once nothing of the person's is unsaved or under way.
   function applyLatest(form) {
     var state = notesState(form);
     var parts = notesParts(form);
-    if (!state.latest || state.sent !== null || parts.area.value !== state.known) return;
-    if (state.latest.version > Number(parts.version.value)) {
-      setNotes(form, state.latest.text, state.latest.version);
+    if (state.sent !== null || parts.area.value !== state.known) return;
+    if (state.stored.version > Number(parts.version.value)) {
+      setNotes(form, state.stored.text, state.stored.version);
     }
+  }
+
+  function notesStored(form, text, version) {
+    var state = notesState(form);
+    if (version > state.stored.version) state.stored = { version: version, text: text };
+  }
+
+  // The changed lines of a `notes` event (merging.line_changes): [first line, how many, the
+  // text in their place], applied from the last to the first.
+  function applyLineChanges(text, changes) {
+    var lines = text.match(/[^\n]*\n|[^\n]+/g) || [];
+    for (var k = changes.length - 1; k >= 0; k--) lines.splice(changes[k][0], changes[k][1], changes[k][2]);
+    return lines.join("");
+  }
+
+  function fetchNotes(form) {
+    var state = notesState(form);
+    if (state.fetching) return;
+    state.fetching = true;
+    fetch(form.action, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (body) {
+        if (body === null) return false;
+        var fragment = document.createElement("template");
+        fragment.innerHTML = body;
+        var text = fragment.content.querySelector("[data-notes-text]");
+        var version = fragment.content.querySelector("[data-notes-version]");
+        if (text && version) notesStored(form, text.defaultValue, Number(version.value));
+        applyLatest(form);
+        return true;
+      })
+      .catch(function () { return false; }) // the next event tries again
+      .then(function (fetched) {
+        state.fetching = false;
+        // A change announced while fetching may be newer than what came back.
+        if (fetched && state.wanted > state.stored.version) fetchNotes(form);
+      });
   }
 
   document.addEventListener("htmx:confirm", function (evt) {
@@ -318,6 +362,7 @@
     }
     var typedOn = parts.area.value !== sent; // typed on while the save was under way
     if (status === 200) {
+      notesStored(form, answerText.defaultValue, Number(answerVersion.value));
       if (!typedOn) setNotes(form, answerText.defaultValue, answerVersion.value);
       parts.area.removeAttribute("aria-invalid");
       notesSay(form, "saved");
@@ -358,10 +403,18 @@
     var form = document.querySelector('form[data-notes-item="' + attr(event, "data-item") + '"]');
     if (!form) return;
     var state = notesState(form);
+    var from = Number(attr(event, "data-from"));
     var version = Number(attr(event, "data-version"));
-    if (!state.latest || version > state.latest.version) {
-      state.latest = { version: version, text: attr(event, "data-text") };
+    if (version <= state.stored.version) return; // known already (the page, a save's answer)
+    if (from !== state.stored.version) { // a change in between was missed
+      state.wanted = Math.max(state.wanted, version);
+      fetchNotes(form);
+      return;
     }
+    var changes;
+    try { changes = JSON.parse(attr(event, "data-changes")); } catch (e) { changes = null; }
+    if (!changes) { fetchNotes(form); return; }
+    state.stored = { version: version, text: applyLineChanges(state.stored.text, changes) };
     applyLatest(form);
   });
 

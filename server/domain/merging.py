@@ -27,8 +27,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any, Final
 
 from diff_match_patch import diff_match_patch
@@ -66,6 +69,8 @@ _GLUE = _ranges(
 )
 # A word, a run of white space, or one other character (an emoji with its joined sequence).
 _TOKEN = re.compile(rf"\s+[{_GLUE}]*|\w(?:\w|[{_GLUE}])*|[^\w\s](?:\u200d\S|[{_GLUE}])*")
+# A line with its end, for merging line by line first.
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
 _FIRST_SYMBOL = 0x100  # symbols are code points from here on, surrogates skipped
 _SURROGATES = 0xE000 - 0xD800
 
@@ -100,14 +105,28 @@ class MergeResult:
 
 
 def merge_text(
-    base: str, mine: str, theirs: str, *, mark: Callable[[str], str] = mark_unmerged
+    base: str,
+    mine: str,
+    theirs: str,
+    *,
+    mark: Callable[[str], str] = mark_unmerged,
+    lines_first: bool = False,
 ) -> MergeResult:
-    """Merge `mine` (an edit of `base`) into `theirs` (the revision stored now)."""
+    """Merge `mine` (an edit of `base`) into `theirs` (the revision stored now).
+
+    `lines_first` merges line by line first, and word by word only where both sides changed
+    the same lines (as diff3 refines a hunk): for long texts that many edit at once (session
+    notes), where a word diff of the whole text against a revision that others changed in a
+    hundred places costs milliseconds per save, and the line diff a fraction of one. Lines
+    only one side changed are taken from that side whole, which is what the word merge does
+    with them too; lines both changed are merged word by word as without it."""
     base, mine, theirs = _normalise(base), _normalise(mine), _normalise(theirs)
     if mine in (base, theirs):
         return MergeResult(theirs)
     if theirs == base:
         return MergeResult(mine)
+    if lines_first and "\n" in base:
+        return _merge_lines_first(base, mine, theirs, mark)
 
     symbols = _Symbols()
     base_s, mine_s, theirs_s = symbols.encode(base), symbols.encode(mine), symbols.encode(theirs)
@@ -153,6 +172,72 @@ def merge_text(
         done = end
     out.write(base_s[done:])
     return MergeResult(out.text(), tuple(conflicts))
+
+
+def _merge_lines_first(
+    base: str, mine: str, theirs: str, mark: Callable[[str], str]
+) -> MergeResult:
+    base_l, mine_l, theirs_l = _LINE.findall(base), _LINE.findall(mine), _LINE.findall(theirs)
+    changes = sorted(
+        [*_line_changes(base_l, mine_l, mine=True), *_line_changes(base_l, theirs_l, mine=False)],
+        key=lambda change: (change.start, change.end),
+    )
+    out = _Output(lambda text: text)
+    conflicts: list[TextConflict] = []
+    done = 0
+    for start, end, group in _overlapping(changes):
+        out.write_text("".join(base_l[done:start]))
+        mine_part = _apply_lines(base_l, start, end, [c for c in group if c.mine])
+        theirs_part = _apply_lines(base_l, start, end, [c for c in group if not c.mine])
+        if mine_part is None or mine_part == theirs_part:
+            out.write_text(theirs_part or "")
+        elif theirs_part is None:
+            out.write_text(mine_part)
+        else:  # both changed these lines: word by word, as without `lines_first`
+            at = out.length
+            merged = merge_text("".join(base_l[start:end]), mine_part, theirs_part, mark=mark)
+            out.write_text(merged.text)
+            conflicts += [
+                TextConflict(c.base, c.mine, c.theirs, c.start + at, c.end + at)
+                for c in merged.conflicts
+            ]
+        done = end
+    out.write_text("".join(base_l[done:]))
+    return MergeResult(out.text(), tuple(conflicts))
+
+
+def _apply_lines(base: list[str], start: int, end: int, changes: list[_Change]) -> str | None:
+    """One side's text of the base lines [start, end), or None if that side left them alone."""
+    if not changes:
+        return None
+    parts: list[str] = []
+    position = start
+    for change in changes:
+        parts += base[position : change.start]
+        parts.append(change.insert)
+        position = change.end
+    parts += base[position:end]
+    return "".join(parts)
+
+
+def line_changes(old: str, new: str) -> list[tuple[int, int, str]]:
+    """What turns `old` into `new`, line by line: (first line, lines replaced, text put in
+    their place), in order, the lines of `old` counted with their line ends. Compact where few
+    lines changed: a live event of a session's notes carries this, not the whole text
+    (static/app.js applies it, from the last change to the first)."""
+    old_l = _LINE.findall(_normalise(old))
+    return [
+        (change.start, change.end - change.start, change.insert)
+        for change in _line_changes(old_l, _LINE.findall(_normalise(new)), mine=False)
+    ]
+
+
+def apply_line_changes(text: str, changes: Iterable[tuple[int, int, str]]) -> str:
+    """`line_changes` applied to the text they were taken from (as static/app.js does)."""
+    lines: list[str] = _LINE.findall(_normalise(text))
+    for first, count, put in sorted(changes, reverse=True):
+        lines[first : first + count] = [put]
+    return "".join(lines)
 
 
 MISSING: Final = object()
@@ -271,6 +356,86 @@ def _changes(base: str, other: str, *, mine: bool) -> list[_Change]:
     if start is not None:
         changes.append(_Change(start, position, "".join(inserted), mine))
     return _slide_insertions_left(base, changes)
+
+
+def _line_changes(base: list[str], other: list[str], *, mine: bool) -> list[_Change]:
+    """Changes of lines, by patience diff: lines found once in each text anchor the alignment
+    (the longest run of them in the same order), and only the gaps between anchors are diffed
+    (by difflib, where both sides of a gap hold several lines). Not diff-match-patch: its
+    bisection takes quadratic time when most lines changed (every participant's line in the
+    notes of a busy session); anchoring on unique lines takes about linear time. A coarser
+    alignment than the shortest only makes a gap look changed by both sides, which the word
+    merge then sorts out: nothing is lost. Insertions slide left as in `_changes`."""
+    spans: list[tuple[int, int, int, int]] = []
+    # Lines both begin and end with are no anchors' work (one edited line: that is all).
+    same = 0
+    while same < min(len(base), len(other)) and base[same] == other[same]:
+        same += 1
+    base_end, other_end = len(base), len(other)
+    while base_end > same and other_end > same and base[base_end - 1] == other[other_end - 1]:
+        base_end, other_end = base_end - 1, other_end - 1
+    anchors = [
+        (same + i, same + j) for i, j in _anchors(base[same:base_end], other[same:other_end])
+    ]
+    i = j = same
+    for next_i, next_j in [*anchors, (base_end, other_end)]:
+        end_i, end_j = next_i, next_j
+        while i < end_i and j < end_j and base[i] == other[j]:
+            i, j = i + 1, j + 1
+        while end_i > i and end_j > j and base[end_i - 1] == other[end_j - 1]:
+            end_i, end_j = end_i - 1, end_j - 1
+        if end_i - i > 1 and end_j - j > 1 and not set(base[i:end_i]).isdisjoint(other[j:end_j]):
+            matcher = SequenceMatcher(None, base[i:end_i], other[j:end_j], autojunk=False)
+            spans += [
+                (i + i1, i + i2, j + j1, j + j2)
+                for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+                if tag != "equal"
+            ]
+        elif end_i > i or end_j > j:
+            spans.append((i, end_i, j, end_j))
+        i, j = next_i + 1, next_j + 1
+    changes: list[_Change] = []
+    for start, end, first, last in spans:
+        insert = other[first:last]
+        if start == end:
+            limit = changes[-1].end + 1 if changes else 0
+            while start > limit and base[start - 1] == insert[-1]:
+                start = end = start - 1
+                insert = [base[start], *insert[:-1]]
+        changes.append(_Change(start, end, "".join(insert), mine))
+    return changes
+
+
+def _anchors(base: list[str], other: list[str]) -> list[tuple[int, int]]:
+    """Positions of the lines found once in each text, the longest run of them that is in the
+    same order in both (patience sorting)."""
+    in_base, in_other = Counter(base), Counter(other)
+    where = {symbol: j for j, symbol in enumerate(other) if in_other[symbol] == 1}
+    pairs = [
+        (i, where[symbol])
+        for i, symbol in enumerate(base)
+        if in_base[symbol] == 1 and symbol in where
+    ]
+    others = [j for _, j in pairs]
+    if others == sorted(others):  # no line moved: all of them (the usual case)
+        return pairs
+    tops: list[int] = []  # the smallest `other` position ending a run of each length
+    ends: list[int] = []  # the pair index ending that run
+    before: list[int] = []  # each pair's predecessor in its run
+    for index, (_, j) in enumerate(pairs):
+        length = bisect_left(tops, j)
+        if length == len(tops):
+            tops.append(j)
+            ends.append(index)
+        else:
+            tops[length], ends[length] = j, index
+        before.append(ends[length - 1] if length else -1)
+    run: list[tuple[int, int]] = []
+    at = ends[-1] if ends else -1
+    while at >= 0:
+        run.append(pairs[at])
+        at = before[at]
+    return run[::-1]
 
 
 def _slide_insertions_left(base: str, changes: list[_Change]) -> list[_Change]:

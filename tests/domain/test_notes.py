@@ -220,3 +220,41 @@ async def test_fifty_writers_insert_words_into_the_same_notes_at_once_and_all_su
             select(func.count()).select_from(NoteRevision).where(NoteRevision.item_id == item_id)
         )
         assert count == 51
+
+
+async def test_edits_saved_together_are_each_merged_and_a_refused_one_stops_no_other(
+    session: AsyncSession,
+) -> None:
+    s = await a_session(session)
+    carla = await second_member(session, s.group)
+    lines = "Räume: offen\nKurse: Dienstag\nKontakt: Anna"
+    await notes.save_notes(session, s.anna, s.meeting.id, s.item.id, lines, 0, NOW)
+    edits = [
+        notes.NoteEdit(s.anna, lines.replace("offen", "zwei Turnhallen"), 1),
+        notes.NoteEdit(s.ben, lines.replace("Dienstag", "Montag"), "1"),
+        notes.NoteEdit(carla, lines.replace("Dienstag", "Freitag"), 1),  # the same word: no
+        notes.NoteEdit(carla, "⟦x⟧", 1),
+        notes.NoteEdit(s.ben, lines, 1),  # nothing of his own: no revision
+        notes.NoteEdit(carla, lines.replace("Anna", "Anna und Carla"), 1),
+    ]
+    saved = await notes.save_edits(session, s.meeting.id, s.item.id, edits, NOW)
+    assert [(o.changed, type(o.refused).__name__) for o in saved.outcomes] == [
+        (True, "NoneType"),
+        (True, "NoneType"),
+        (False, "NotesConflict"),
+        (False, "Invalid"),
+        (False, "NoneType"),
+        (True, "NoneType"),
+    ]
+    clash = saved.outcomes[2].refused
+    assert isinstance(clash, notes.NotesConflict) and clash.version == 3
+    assert "Montag⟦Freitag⟧" in clash.proposal
+    assert saved.item.notes == "Räume: zwei Turnhallen\nKurse: Montag\nKontakt: Anna und Carla"
+    assert (saved.from_version, saved.item.notes_version) == (1, 4)
+    assert sorted(saved.revisions) == [2, 3, 4]
+    assert [(v, p) for v, _, p in await revisions(session, s.item)] == [
+        (1, s.anna.person_id),
+        (2, s.anna.person_id),
+        (3, s.ben.person_id),
+        (4, carla.person_id),
+    ]

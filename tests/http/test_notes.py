@@ -10,8 +10,17 @@ import json
 import re
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from server.domain import notes
+from server.domain.actors import Actor
+from server.domain.merging import apply_line_changes
+from server.domain.persons import actor_for
+from server.routes.note_writer import note_writer
+from server.settings import Settings
+from tests.http.conftest import ANNA, KATRIN
 from tests.meeting_board import Board
 from tests.text import german
 
@@ -59,8 +68,13 @@ def test_the_page_shows_an_editor_per_item_and_a_save_is_one_event(
     events = asyncio.run(notes_events(demo_database, board.meeting))
     assert len(events) == 2
     last = events[-1]["de"]
-    assert f'data-item="{board.items[0]}"' in last and 'data-version="2"' in last
-    assert "Turnhallen" in last and "Duschen" in last and "Anna Becker" in last
+    assert f'data-item="{board.items[0]}"' in last
+    assert 'data-from="1"' in last and 'data-version="2"' in last
+    # The changed lines from version 1 (one line here: all of it), not the whole text.
+    changes = json.loads(html.unescape(re.search(r"data-changes='([^']*)'", last).group(1)))  # type: ignore[union-attr]
+    stored, _, _ = asyncio.run(_stored(demo_database, board))
+    assert "Duschen" in stored and apply_line_changes(TEXT, changes) == stored
+    assert "Anna Becker" in last
     for personal in ("csrf_token", 'name="version"', "<form", "<textarea"):
         assert personal not in last
     assert "Anna Becker changed the notes" in events[-1]["en"]
@@ -102,3 +116,93 @@ def test_an_overlapping_edit_is_409_with_the_proposal_and_bad_text_is_422(
 
     events = asyncio.run(notes_events(demo_database, board.meeting))
     assert len(events) == 2
+
+
+def test_the_editor_as_stored_is_there_for_a_page_that_missed_a_change(
+    anna: TestClient, katrin: TestClient, board: Board
+) -> None:
+    notes = f"{board.path}/items/{board.items[0]}/notes"
+    katrin.post(notes, data={"text": TEXT, "version": "0"}, headers=HTMX)
+    editor = anna.get(notes, headers=HTMX)
+    assert editor.status_code == 200
+    assert editor.template.name == "sessions/_notes_editor.html"  # type: ignore[attr-defined]
+    assert version_in(editor.text) == "1" and html.escape(TEXT, quote=False) in editor.text
+    assert anna.get(f"{board.path}/items/999999/notes", headers=HTMX).status_code == 404
+
+
+def test_saves_arriving_together_are_saved_in_one_go_each_a_revision_of_its_author(
+    katrin: TestClient, demo_people: dict[str, int], board: Board, demo_database: str
+) -> None:
+    """Twenty saves of one item at once in one process: one transaction and one event for
+    them (or a few), yet every edit is merged and is a revision of its own with its author;
+    the event's changed lines turn the notes before into the notes after."""
+    lines = [f"Zeile {n}:" for n in range(20)]
+    notes_path = f"{board.path}/items/{board.items[0]}/notes"
+    client = katrin
+    first = client.post(notes_path, data={"text": "\n".join(lines), "version": "0"})
+    assert first.status_code == 303
+    app = client.app
+    assert isinstance(app, Starlette)
+    writer = note_writer(app.state)
+
+    async def save_all() -> list[tuple[notes.SavedNotes, notes.EditOutcome]]:
+        actors = [await writer_actor(demo_database, demo_people[email]) for email in (ANNA, KATRIN)]
+        edits = [
+            notes.NoteEdit(
+                actors[n % 2],
+                "\n".join(f"{line} neu{n}" if k == n else line for k, line in enumerate(lines)),
+                "1",
+            )
+            for n in range(20)
+        ]
+        return await asyncio.gather(
+            *(writer.save(board.meeting, board.items[0], edit) for edit in edits)
+        )
+
+    results = client.portal.call(save_all)  # type: ignore[union-attr]
+    assert all(outcome.changed for _, outcome in results)
+    batches = {id(saved) for saved, _ in results}
+    assert len(batches) < 20
+    stored, revisions, events = asyncio.run(_stored(demo_database, board))
+    assert stored == "\n".join(f"{line} neu{n}" for n, line in enumerate(lines))
+    assert [version for version, _ in revisions] == list(range(1, 22))
+    authors = {person for _, person in revisions[1:]}
+    assert authors == {demo_people[ANNA], demo_people[KATRIN]}
+    assert len(events) == 1 + len(batches)
+    text, version = "\n".join(lines), 1
+    for event in events[1:]:
+        data = event["de"]
+        assert f'data-from="{version}"' in data
+        changes = json.loads(html.unescape(re.search(r"data-changes='([^']*)'", data).group(1)))  # type: ignore[union-attr]
+        text = apply_line_changes(text, changes)
+        version = int(re.search(r'data-version="(\d+)"', data).group(1))  # type: ignore[union-attr]
+    assert (text, version) == (stored, 21)
+
+
+async def writer_actor(database_url: str, person_id: int) -> Actor:
+    engine = create_async_engine(Settings(DATABASE_URL=database_url).sqlalchemy_url)
+    try:
+        async with AsyncSession(engine) as session:
+            actor = await actor_for(session, person_id)
+    finally:
+        await engine.dispose()
+    assert actor is not None
+    return actor
+
+
+async def _stored(
+    database_url: str, board: Board
+) -> tuple[str, list[tuple[int, int]], list[dict[str, str]]]:
+    connection = await asyncpg.connect(database_url)
+    try:
+        stored = await connection.fetchval(
+            "SELECT notes FROM agenda_items WHERE id = $1", board.items[0]
+        )
+        revisions = await connection.fetch(
+            "SELECT version, person_id FROM note_revisions WHERE item_id = $1 ORDER BY version",
+            board.items[0],
+        )
+    finally:
+        await connection.close()
+    events = await notes_events(database_url, board.meeting)
+    return stored, [(row["version"], row["person_id"]) for row in revisions], events
