@@ -163,9 +163,9 @@ class Servers:
     settings: Settings
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def start(self, **overrides: str) -> str:
-        port = free_port()
-        env = {
+    def env(self, **overrides: str) -> dict[str, str]:
+        """The environment of an app or worker process on these settings."""
+        return {
             **os.environ,
             "DATABASE_URL": self.settings.DATABASE_URL,
             "REDIS_URL": self.settings.REDIS_URL,
@@ -173,9 +173,12 @@ class Servers:
             "STATE_DIR": self.settings.STATE_DIR,
             "SMTP_HOST": self.settings.SMTP_HOST,
             "SMTP_PORT": self.settings.SMTP_PORT,
-            "PORT": str(port),
             **overrides,
         }
+
+    def start(self, **overrides: str) -> str:
+        port = free_port()
+        env = self.env(PORT=str(port), **overrides)
         log_path = Path(self.settings.STATE_DIR).parent / f"server-{port}.log"
         with open(log_path, "wb") as log:  # the child keeps its own copy of the file
             process = subprocess.Popen(
@@ -214,16 +217,7 @@ class Servers:
 
     def start_worker(self, **overrides: str) -> subprocess.Popen[bytes]:
         """A real arq worker process of the app's jobs, on the same settings."""
-        env = {
-            **os.environ,
-            "DATABASE_URL": self.settings.DATABASE_URL,
-            "REDIS_URL": self.settings.REDIS_URL,
-            "SECRET_KEY": self.settings.SECRET_KEY,
-            "STATE_DIR": self.settings.STATE_DIR,
-            "SMTP_HOST": self.settings.SMTP_HOST,
-            "SMTP_PORT": self.settings.SMTP_PORT,
-            **overrides,
-        }
+        env = self.env(**overrides)
         log_path = Path(self.settings.STATE_DIR).parent / f"worker-{len(self.processes)}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(

@@ -16,15 +16,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
+from server.domain import matching
 from server.models import (
     ActionItem,
     ActionItemStatus,
     AgendaItem,
     Attendance,
     Card,
-    CardMatch,
     Decision,
     DigestFrequency,
     GroupMember,
@@ -68,19 +68,7 @@ async def what_changed(
             .order_by(Card.created_at)
         )
     )
-    need, supply = aliased(Card), aliased(Card)
-    rows = await session.execute(
-        select(need, supply)
-        .select_from(CardMatch)
-        .join(need, need.id == CardMatch.need_id)
-        .join(supply, supply.id == CardMatch.supply_id)
-        .where(
-            CardMatch.created_at >= since,
-            or_(need.group_id == group.id, supply.group_id == group.id),
-        )
-        .order_by(CardMatch.created_at)
-    )
-    changes.matched = [(n, s) for n, s in rows]
+    changes.matched = await matching.matches_on_board(session, group.id, since)
     of_group = (
         select(AgendaItem.id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)

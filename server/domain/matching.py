@@ -9,6 +9,7 @@ lexemes, trigram similarity of the titles). A match links two cards, moves open 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,6 +122,26 @@ class Match:
     record: CardMatch
     need: Card
     supply: Card
+
+
+async def matches_on_board(
+    session: AsyncSession, group_id: int, since: datetime, until: datetime | None = None
+) -> list[tuple[Card, Card]]:
+    """(need, offer or pledge) of the matches made since `since` (until `until`) that touch
+    the group's board, in the order they were made."""
+    need, supply = aliased(Card), aliased(Card)
+    when = CardMatch.created_at >= since
+    if until is not None:
+        when = CardMatch.created_at.between(since, until)
+    rows = await session.execute(
+        select(need, supply)
+        .select_from(CardMatch)
+        .join(need, need.id == CardMatch.need_id)
+        .join(supply, supply.id == CardMatch.supply_id)
+        .where(when, or_(need.group_id == group_id, supply.group_id == group_id))
+        .order_by(CardMatch.created_at, CardMatch.id)
+    )
+    return [(n, s) for n, s in rows]
 
 
 async def match_cards(

@@ -13,10 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
+from server.domain import matching
 from server.models import (
     ActionItem,
     AgendaItem,
@@ -24,7 +25,6 @@ from server.models import (
     AgendaItemStatus,
     Attendance,
     Card,
-    CardMatch,
     Decision,
     Meeting,
     MeetingStatus,
@@ -170,16 +170,7 @@ async def _matches(
     """Matches made while the session ran that touch its group's board."""
     if group is None or meeting.started_at is None or meeting.closed_at is None:
         return []
-    need, supply = aliased(Card), aliased(Card)
-    rows = await session.execute(
-        select(need, supply)
-        .select_from(CardMatch)
-        .join(need, need.id == CardMatch.need_id)
-        .join(supply, supply.id == CardMatch.supply_id)
-        .where(
-            CardMatch.created_at.between(meeting.started_at, meeting.closed_at),
-            or_(need.group_id == group.id, supply.group_id == group.id),
-        )
-        .order_by(CardMatch.id)
+    found = await matching.matches_on_board(
+        session, group.id, meeting.started_at, meeting.closed_at
     )
-    return [Matched(n, s) for n, s in rows]
+    return [Matched(need, supply) for need, supply in found]

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from server.domain import cards, channels, follow_up, groups, meetings
 from server.domain.errors import Invalid, Message
 from server.domain.events import latest_event_id
+from server.i18n import DISPLAY_TIME_ZONE
 from server.routes.common import (
     current_actor,
     is_htmx,
@@ -19,7 +20,6 @@ from server.routes.common import (
     render,
     unit_of_work,
 )
-from server.i18n import DISPLAY_TIME_ZONE
 from server.templating import render_per_locale
 
 CHANGES_WINDOW = timedelta(days=7)

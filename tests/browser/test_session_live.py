@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -17,7 +18,7 @@ from server.settings import Settings
 from tests.browser.conftest import ContextFactory, assert_accessible, translated
 from tests.browser.proxy import CuttableProxy
 from tests.conftest import Servers
-from tests.meeting_board import board_of_ag_unterkunft
+from tests.meeting_board import Board, board_of_ag_unterkunft
 from tests.sessions import signed_in_cookie
 
 pytestmark = pytest.mark.browser
@@ -52,6 +53,30 @@ async def open_as(new_context: ContextFactory, settings: Settings, person: int, 
     await expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
     await page.evaluate("window.knotenpunktTestMarker = 'not reloaded'")
     return page
+
+
+@dataclass
+class SessionPages:
+    board: Board
+    base: str
+    anna: Page  # the moderator
+    katrin: Page  # a participant
+
+
+@pytest.fixture
+async def session_pages(
+    demo_database: str,
+    demo_people: dict[str, int],
+    settings: Settings,
+    servers: Servers,
+    new_context: ContextFactory,
+) -> SessionPages:
+    """A planned session of AG Unterkunft served by an app process, open as Anna and Katrin."""
+    board = await board_of_ag_unterkunft(demo_database)
+    base = servers.start()
+    anna = await open_as(new_context, settings, demo_people[ANNA], base + board.path)
+    katrin = await open_as(new_context, settings, demo_people[KATRIN], base + board.path)
+    return SessionPages(board, base, anna, katrin)
 
 
 @pytest.fixture
@@ -245,17 +270,8 @@ async def test_the_timer_shows_the_overrun_and_announces_it_once(
     await expect(katrin.locator("#live-announcer")).to_have_text("x")
 
 
-async def test_answers_and_the_invitation_list_follow_live(
-    demo_database: str,
-    demo_people: dict[str, int],
-    settings: Settings,
-    servers: Servers,
-    new_context: ContextFactory,
-) -> None:
-    board = await board_of_ag_unterkunft(demo_database)
-    base = servers.start()
-    anna = await open_as(new_context, settings, demo_people[ANNA], base + board.path)
-    katrin = await open_as(new_context, settings, demo_people[KATRIN], base + board.path)
+async def test_answers_and_the_invitation_list_follow_live(session_pages: SessionPages) -> None:
+    anna, katrin = session_pages.anna, session_pages.katrin
 
     await katrin.locator("#attending-yes").check()
     await katrin.get_by_role("button", name=de("Save my answer")).click()
@@ -283,17 +299,8 @@ async def tab_to(page: Page, selector: str, most: int = 80) -> None:
     await expect(target).to_be_focused()
 
 
-async def test_the_moderator_runs_a_session_by_keyboard_alone(
-    demo_database: str,
-    demo_people: dict[str, int],
-    settings: Settings,
-    servers: Servers,
-    new_context: ContextFactory,
-) -> None:
-    board = await board_of_ag_unterkunft(demo_database)
-    base = servers.start()
-    anna = await open_as(new_context, settings, demo_people[ANNA], base + board.path)
-    katrin = await open_as(new_context, settings, demo_people[KATRIN], base + board.path)
+async def test_the_moderator_runs_a_session_by_keyboard_alone(session_pages: SessionPages) -> None:
+    anna, katrin = session_pages.anna, session_pages.katrin
 
     await tab_to(anna, "#board-start")
     await anna.keyboard.press("Enter")

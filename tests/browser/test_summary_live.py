@@ -8,29 +8,22 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from server.settings import Settings
-from tests.browser.conftest import ContextFactory, assert_accessible
-from tests.browser.test_session_live import ANNA, KATRIN, de, open_as
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_session_live import SessionPages, de, session_pages
 from tests.conftest import Servers
-from tests.meeting_board import board_of_ag_unterkunft
 
 pytestmark = pytest.mark.browser
+__all__ = ["session_pages"]  # the fixture, used here
 
 WORD = "Zeltplätze"
 
 
 async def test_close_see_the_draft_publish_it_and_find_it(
-    demo_database: str,
-    demo_people: dict[str, int],
-    settings: Settings,
-    servers: Servers,
-    new_context: ContextFactory,
+    session_pages: SessionPages, servers: Servers
 ) -> None:
-    board = await board_of_ag_unterkunft(demo_database)
-    base = servers.start()
     servers.start_worker()
-    anna = await open_as(new_context, settings, demo_people[ANNA], base + board.path)
-    katrin = await open_as(new_context, settings, demo_people[KATRIN], base + board.path)
+    board, base = session_pages.board, session_pages.base
+    anna, katrin = session_pages.anna, session_pages.katrin
 
     await anna.get_by_role("button", name=de("Start the session")).click()
     await expect(anna.locator("#board-next")).to_be_visible()

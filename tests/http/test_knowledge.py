@@ -72,12 +72,10 @@ def test_the_draft_is_the_moderators_until_they_publish_it(
     assert anna.get(f"/sessions/{meeting}/summary").status_code == 200
     assert katrin.get(f"/sessions/{meeting}/summary").status_code == 403
     (written,) = asyncio.run(_events(demo_settings, f"session:{meeting}", "summary"))
-    assert (
-        german(
-            "The summary of this session is written; the moderation reviews it before it is published."
-        )
-        in written["de"]
+    written_text = (
+        "The summary of this session is written; the moderation reviews it before it is published."
     )
+    assert german(written_text) in written["de"]
 
     bad = anna.post(path + "/publish", data={"visibility": "everyone"})
     assert bad.status_code == 422
