@@ -107,7 +107,7 @@ async def edit_page(
     base = await _base(session, page, form.get("version"), errors)
     if errors or base is None:
         raise Invalid(errors)
-    merged = merge_text(base.body, body, page.body)
+    merged = merge_text(base.body, body, page.body, lines_first=True)
     new_title = _merge_title(base.title, title, page.title)
     if merged.conflicts or new_title is None:
         raise PageConflict(page, page.title, merged.text)
