@@ -64,8 +64,9 @@ async def _load_actor(request: Request) -> Actor:
     if now - issued > settings.session_max_seconds or now - seen > settings.session_idle_seconds:
         sign_out(request)
         return ANONYMOUS
-    async with request.app.state.sessionmaker() as session:
-        actor = await actor_for(session, person_id)
+    # A connection, not an ORM session: this runs for every request of a signed-in person.
+    async with request.app.state.engine.connect() as connection:
+        actor = await actor_for(connection, person_id)
     if actor is None:
         sign_out(request)
         return ANONYMOUS

@@ -204,7 +204,45 @@
     if (said && announcer) announcer.textContent = said.textContent;
     htmx.trigger(document.body, "kp:board-changed");
     if (itemChanged) htmx.trigger(document.body, "kp:board-item-changed");
+    addNotesEditors(board);
   });
+
+  // An item that came onto the board after the page was loaded gets its notes editor: it is
+  // fetched as stored now and put in the board's order; editors already there (and what is
+  // typed in them) are left alone.
+  var editorsComing = new Set();
+
+  function addNotesEditors(board) {
+    var section = document.getElementById("session-notes");
+    var container = section && section.querySelector("[data-notes-editors]");
+    if (!container) return;
+    var url = attr(section, "data-editor-url");
+    var ids = Array.prototype.map.call(
+      board.querySelectorAll(".agenda-board li[data-item]"),
+      function (li) { return attr(li, "data-item"); });
+    function editor(id) { return container.querySelector('form[data-notes-item="' + id + '"]'); }
+    ids.forEach(function (id, index) {
+      if (editor(id) || editorsComing.has(id)) return;
+      editorsComing.add(id);
+      fetch(url.replace("ITEM", id), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .catch(function () { return null; })
+        .then(function (html) {
+          editorsComing.delete(id);
+          if (!html || editor(id)) return;
+          var fragment = document.createElement("template");
+          fragment.innerHTML = html;
+          var form = fragment.content.querySelector("form[data-notes-item]");
+          if (!form) return;
+          var next = null;
+          for (var i = index + 1; i < ids.length && !next; i++) next = editor(ids[i]);
+          container.insertBefore(form, next);
+          htmx.process(form);
+          var empty = section.querySelector("[data-notes-empty]");
+          if (empty) empty.hidden = true;
+        });
+    });
+  }
 
   // Notes written by everyone at once (sessions/_notes_editor.html). Each editor remembers the
   // text of the revision its hidden version names (`known`; null when unknown, after a refusal):

@@ -323,3 +323,24 @@ async def test_the_moderator_runs_a_session_by_keyboard_alone(session_pages: Ses
     await anna.keyboard.press("Enter")
     await expect(anna.locator("#attendance")).to_be_visible()
     await expect(katrin.locator("#live-announcer")).to_have_text(de("The session is closed."))
+
+
+async def test_an_item_accepted_after_the_page_opened_gets_its_notes_editor(
+    session_pages: SessionPages,
+) -> None:
+    anna, katrin = session_pages.anna, session_pages.katrin
+    title = "Wohnungsbörse für Geflüchtete"
+    await katrin.locator("#agenda-new-title").fill(title)
+    await katrin.locator("#agenda-new-planned_minutes").fill("10")
+    await katrin.get_by_role("button", name=de("Propose the item")).click()
+    accept = anna.get_by_role("button", name=de("Accept “%(title)s”", title=title))
+    await expect(accept).to_be_visible()
+    await accept.click()
+
+    editor = katrin.locator("form[data-notes-item]", has_text=title)
+    await expect(editor).to_have_count(1)
+    # In the board's order: after the two items accepted before.
+    await expect(katrin.locator("form[data-notes-item]").last).to_contain_text(title)
+    await editor.locator("textarea").fill("Eine Börse gibt es schon in Dresden.")
+    await expect(editor.locator("[data-notes-status]")).to_have_text(de("Saved."))
+    assert await katrin.evaluate("window.knotenpunktTestMarker") == "not reloaded"
