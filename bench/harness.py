@@ -72,6 +72,24 @@ def peak_rss_mb(pid: int) -> float:
     return round(int(match.group(1)) / 1024, 1) if match else math.nan
 
 
+def rss_kb(pid: int) -> int:
+    """The process's resident memory now (VmRSS), in KiB; 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+    return int(match.group(1)) if match else 0
+
+
+def open_files(pid: int) -> int:
+    """How many descriptors the process holds (its sockets among them); 0 once it is gone."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
 def emit(figures: Mapping[str, Any]) -> None:
     """The benchmark's one line of output: its figures as JSON."""
     print(json.dumps(figures, ensure_ascii=False))
@@ -471,17 +489,26 @@ class Subscribers:
         token_pattern: bytes,
         cookies: Mapping[str, str] | None = None,
         processes: int = 1,
+        cookies_each: Sequence[Mapping[str, str]] | None = None,
     ) -> None:
+        """`cookies_each`: stream i signs in with cookies_each[i % len] (many people, each
+        with a stream of their own) instead of everyone with `cookies`."""
         self.count = count
         self._pipes: list[Connection] = []
         self._workers: list[Any] = []
         processes = max(1, min(processes, count))
         for index in range(processes):
-            mine = [bases[i % len(bases)] for i in range(index, count, processes)]
+            numbers = range(index, count, processes)
+            mine = [bases[i % len(bases)] for i in numbers]
+            cookie_list = (
+                [dict(cookies_each[i % len(cookies_each)]) for i in numbers]
+                if cookies_each
+                else [dict(cookies or {})]
+            )
             parent, child = _SPAWN.Pipe()
             worker = _SPAWN.Process(
                 target=_subscriber_process,
-                args=(child, mine, path, dict(cookies or {}), token_pattern),
+                args=(child, mine, path, cookie_list, token_pattern),
                 daemon=True,
             )
             self._pipes.append(parent)
@@ -491,7 +518,8 @@ class Subscribers:
         for worker in self._workers:
             worker.start()
         try:
-            opened = sum(_expect(pipe, "open", 120) for pipe in self._pipes)
+            # Each stream is a signed-in request of the app: thousands take minutes.
+            opened = sum(_expect(pipe, "open", 120 + self.count / 10) for pipe in self._pipes)
         except BaseException:
             self.close()
             raise
@@ -544,7 +572,7 @@ def _subscriber_process(
     pipe: Connection,
     bases: list[str],
     path: str,
-    cookies: dict[str, str],
+    cookies: list[dict[str, str]],  # stream i's are cookies[i % len]
     token_pattern: bytes,
 ) -> None:
     raise_open_files_limit()
@@ -590,7 +618,7 @@ async def _subscribe(
     pipe: Connection,
     bases: list[str],
     path: str,
-    cookies: dict[str, str],
+    cookies: list[dict[str, str]],
     token_pattern: bytes,
 ) -> None:
     loop = asyncio.get_running_loop()
@@ -599,12 +627,13 @@ async def _subscribe(
     limit = asyncio.Semaphore(64)  # connect in waves, not as one burst at the listen queue
 
     async def open_stream(index: int, base: str) -> wire.SSEStream:
-        request = wire.request_bytes("GET", base, path, headers, cookies or None)
+        mine = cookies[index % len(cookies)] if cookies else None
+        request = wire.request_bytes("GET", base, path, headers, mine or None)
         async with limit:
             _, stream = await loop.create_connection(
                 lambda: wire.SSEStream(index, request, receipts.on_event), *wire.address(base)
             )
-            status = await asyncio.wait_for(stream.head, 60)
+            status = await asyncio.wait_for(stream.head, 180)  # a server busy opening thousands
         if status != 200:
             raise RuntimeError(f"{base}{path} answered {status}")
         return stream

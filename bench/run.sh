@@ -13,7 +13,7 @@ trap 'exit 130' INT TERM
 start_services bench 27432 27379 knotenpunkt_bench
 
 cd "$ROOT"
-for bench in ${BENCHES:-pages similar board_fanout}; do
+for bench in ${BENCHES:-pages similar board_fanout live_fanout notes summary}; do
   log "bench/$bench.py"
   "$PY" "bench/$bench.py"
 done

@@ -19,8 +19,10 @@ def create_engine(settings: Settings, **options: object) -> AsyncEngine:
         # fails its statement, SQLAlchemy then drops the pool's connections, and the next
         # request gets fresh ones; none is kept longer than `pool_recycle`.
         pool_recycle=1800,
-        pool_size=10,
-        max_overflow=20,
+        # Connections the pool keeps: a busy process (hundreds of requests a second) should
+        # not open and close connections (a connect and type lookups each) for its peaks.
+        pool_size=25,
+        max_overflow=10,
         connect_args={"server_settings": {"application_name": "knotenpunkt"}},
         **options,
     )

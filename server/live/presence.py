@@ -15,8 +15,9 @@ The keys expire two days after the last change (personal data only as long as ne
 Opening and closing a stream costs no round trip: arrivals and departures are queued, and one
 writer task per process writes them in one pipeline (a thousand people arriving at once are a
 few pipelines, not a thousand connections to Redis). A change of who is present is announced
-through `on_change`, at most once per `delay` seconds per session, so a crowd arriving makes
-one announcement, not a hundred.
+through `on_change`, at most once per `delay` seconds per session (longer when the process
+holds thousands of streams, see `announce_delay`), so a crowd arriving makes one announcement,
+not a hundred.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 PREFIX = "knotenpunkt:presence:"
 KEEP_SECONDS = 2 * 24 * 3600
+STREAMS_PER_SECOND = 1000  # announcements slow down beyond this many streams per process
+STREAMS_DELAY_MAX = 15.0
 
 OnChange = Callable[[int], Awaitable[None]]
 
@@ -216,8 +219,15 @@ class Presence:
             self._announcing.add(task)
             task.add_done_callback(self._announcing.discard)
 
+    def announce_delay(self) -> float:
+        """Seconds between announcements: `delay`, longer the more streams this process holds
+        (each announcement is a write to every stream of the session: with ten thousand open
+        pages, once a second would be all the process does), at most STREAMS_DELAY_MAX."""
+        streams = len({s.member for s in self._streams})
+        return min(max(self._delay, streams / STREAMS_PER_SECOND), STREAMS_DELAY_MAX)
+
     async def _announce_later(self, meeting_id: int) -> None:
-        await asyncio.sleep(self._delay)
+        await asyncio.sleep(self.announce_delay())
         self._pending.discard(meeting_id)
         assert self._on_change is not None
         try:

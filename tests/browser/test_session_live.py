@@ -289,7 +289,7 @@ async def test_answers_and_the_invitation_list_follow_live(session_pages: Sessio
     assert await katrin.evaluate("window.knotenpunktTestMarker") == "not reloaded"
 
 
-async def tab_to(page: Page, selector: str, most: int = 80) -> None:
+async def tab_to(page: Page, selector: str, most: int = 200) -> None:
     """Press Tab until the element has the focus (the keyboard alone, as a person would)."""
     target = page.locator(selector)
     for _ in range(most):

@@ -121,3 +121,14 @@ async def redis_clients(redis_url: str) -> int:
     finally:
         await redis.aclose()
     return int(info["connected_clients"])
+
+
+async def test_announcements_slow_down_with_thousands_of_streams(redis_url: str) -> None:
+    meeting = a_meeting()
+    async with registry(redis_url, delay=1.0) as (presence, _):
+        assert presence.announce_delay() == 1.0
+        async with AsyncExitStack() as stack:
+            for person in range(1, 3001):
+                await stack.enter_async_context(presence.present([meeting], person, 7))
+            assert presence.announce_delay() == 3.0  # one second per thousand streams
+        assert presence.announce_delay() == 1.0
