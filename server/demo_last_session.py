@@ -149,7 +149,8 @@ async def load_demo_last_session(session: AsyncSession, series: Series, now: dat
             )
         )
     await session.flush()
-    await _published_summary(session, meeting.id, starts + timedelta(hours=3))
+    # Published the day after (within the week a weekly digest looks back on).
+    await _published_summary(session, meeting.id, now - timedelta(days=6))
 
 
 async def _published_summary(session: AsyncSession, meeting_id: int, at: datetime) -> None:

@@ -109,6 +109,12 @@ def _digest(settings: Settings, digest: follow_up.Digest) -> Any:
                     + _("Decided in %(session)s: %(text)s")
                     % {"session": meeting.title, "text": decision.text}
                 )
+            for page in changes.pages:
+                lines.append(
+                    "- "
+                    + _("Published: %(title)s %(url)s")
+                    % {"title": page.title, "url": f"{base}/knowledge/{page.id}"}
+                )
             for action, _meeting in changes.done:
                 lines.append("- " + _("Done: %(text)s") % {"text": action.text})
             for action, _meeting in changes.overdue:

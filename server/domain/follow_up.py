@@ -1,7 +1,7 @@
 """Following up between sessions (issue 6): what changed in a working group since a moment
 ("What changed since last week": new and matched cards, decisions, action items done and
-overdue), the action items due soon whose owners are to be reminded (once), and whom the digest
-goes to and with what.
+overdue, knowledge pages published), the action items due soon whose owners are to be
+reminded (once), and whom the digest goes to and with what.
 
 Nobody is flooded: a reminder goes once per action item, to the person named for it, or else
 to the people of the owning organisation who attended the session it came from; the digest goes
@@ -28,9 +28,11 @@ from server.models import (
     Decision,
     DigestFrequency,
     GroupMember,
+    KnowledgePage,
     Meeting,
     Organisation,
     OrganisationStatus,
+    PageStatus,
     Person,
     Series,
     WorkingGroup,
@@ -51,9 +53,17 @@ class Changes:
     decisions: list[tuple[Decision, Meeting]] = field(default_factory=list)
     done: list[tuple[ActionItem, Meeting]] = field(default_factory=list)
     overdue: list[tuple[ActionItem, Meeting]] = field(default_factory=list)
+    pages: list[KnowledgePage] = field(default_factory=list)  # published since, e.g. summaries
 
     def __bool__(self) -> bool:
-        return bool(self.new_cards or self.matched or self.decisions or self.done or self.overdue)
+        return bool(
+            self.new_cards
+            or self.matched
+            or self.decisions
+            or self.done
+            or self.overdue
+            or self.pages
+        )
 
 
 async def what_changed(
@@ -100,6 +110,17 @@ async def what_changed(
     for action, meeting in actions:
         bucket = changes.done if action.status is ActionItemStatus.done else changes.overdue
         bucket.append((action, meeting))
+    changes.pages = list(
+        await session.scalars(
+            select(KnowledgePage)
+            .where(
+                KnowledgePage.group_id == group.id,
+                KnowledgePage.status == PageStatus.published,
+                KnowledgePage.published_at >= since,
+            )
+            .order_by(KnowledgePage.published_at)
+        )
+    )
     return changes
 
 

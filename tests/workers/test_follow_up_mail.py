@@ -90,6 +90,9 @@ async def test_the_digest_tells_what_changed_in_ones_groups_in_ones_language(
     assert "== AG Unterkunft ==" in text
     assert "Decided in Wöchentliche Sitzung der AG Unterkunft: Freie Plätze werden" in text
     assert "You and your organisation have 1 open task" in text
+    # The last session's summary, published by the demo six days ago.
+    assert "Published: Wöchentliche Sitzung der AG Unterkunft am " in text
+    assert f"{settings.BASE_URL}/knowledge/" in text
     group_link = f"{settings.BASE_URL}/groups/ag-unterkunft"
     assert group_link in text
     assert await send_digests(ctx) == "0 digests"  # sent this week already
