@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.domain.errors import N_
+from server.live import stream
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_BYTES = 1_000_000
@@ -52,6 +53,10 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # The send below every middleware of the app: a live stream sends its body through it
+        # (server/live/stream.py), once its headers went the whole way, sparing each event of
+        # each stream the wrappers that only look at the start of a response.
+        scope[stream.BODY_SEND] = send
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -20,6 +20,10 @@ from starlette.types import Receive, Scope, Send
 
 from server.live.hub import Subscription
 
+# Where the outermost middleware (security.SecurityHeadersMiddleware) leaves the send below the
+# app's middlewares: a stream's events go there once its headers went the whole way.
+BODY_SEND = "knotenpunkt.body_send"
+
 PING = b": ping\r\n\r\n"
 
 
@@ -69,12 +73,15 @@ class LiveStreamResponse(Response):
         listener = asyncio.create_task(self._listen(receive))
         try:
             await send(start)
+            # The headers went through every middleware; the events take the short way (the
+            # middlewares above only act on a response's start).
+            body_send: Send = scope.get(BODY_SEND, send)
             async for chunk in self.body_iterator:
                 if self.hangup.gone:
                     break
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await body_send({"type": "http.response.body", "body": chunk, "more_body": True})
             if not self.hangup.gone:
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                await body_send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             listener.cancel()
             await _close(self.body_iterator)
