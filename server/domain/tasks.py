@@ -32,7 +32,6 @@ class Task:
     item: AgendaItem
     meeting: Meeting
     group: WorkingGroup | None
-    mine: bool  # named for the person (else their organisation's)
 
     def overdue(self, today: date) -> bool:
         due = self.action.due_on
@@ -68,10 +67,7 @@ async def my_tasks(session: AsyncSession, actor: Actor, now: datetime) -> Tasks:
         )
         .order_by(ActionItem.due_on.asc().nulls_last(), ActionItem.id)
     )
-    found = [
-        Task(action, item, meeting, meeting.series.group, action.owner_person_id == actor.person_id)
-        for action, item, meeting in rows
-    ]
+    found = [Task(action, item, meeting, meeting.series.group) for action, item, meeting in rows]
     return Tasks(
         [t for t in found if t.action.status in OPEN],
         [t for t in found if t.action.status not in OPEN],
