@@ -160,9 +160,7 @@ async def register(request: Request) -> Response:
             registration = await registrations.register(
                 uow.session, actor, request.path_params["meeting_id"], form.get("attending")
             )
-            # Found and checked by `register` (the identity map has it: no second query).
-            meeting = await uow.session.get(Meeting, registration.meeting_id)
-            assert meeting is not None
+            meeting = await meeting_access.get_meeting(uow.session, actor, registration.meeting_id)
             await emit_registrations(request, uow, actor, meeting)
     except Invalid as exc:
         return await show_meeting(request, status_code=422, errors=exc.errors)
