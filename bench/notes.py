@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
+import json
 import math
 import os
 import re
@@ -57,6 +58,7 @@ if __package__ in (None, ""):  # run as a file: make the `bench` package importa
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
+import websockets  # noqa: E402
 
 from bench import harness, wire  # noqa: E402
 from bench.board_fanout import _wait_for_streams  # noqa: E402
@@ -68,6 +70,7 @@ DELIVERY_TIMEOUT = 10.0
 KEPT_TOKENS = 3  # tokens per participant's line
 _VERSION = re.compile(rb'name="version" value="(\d+)"')
 _TEXT = re.compile(rb"<textarea[^>]*>\n?(.*?)</textarea>", re.S)
+_SOCKET = re.compile(rb'data-notes-socket="([^"]+)"')
 
 
 def new_token() -> str:
@@ -82,6 +85,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="web processes of the app")
     parser.add_argument("--client-processes", type=int, default=2, help="processes of writers")
     parser.add_argument("--stream-processes", type=int, default=1, help="processes of streams")
+    parser.add_argument(
+        "--transport",
+        choices=("socket", "http"),
+        default="socket",
+        help="how saves are sent: over the page's socket (as the page does) or by htmx posts",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny numbers: a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
@@ -148,6 +157,7 @@ def run(web: harness.Web, database: str, seeded: Any, args: argparse.Namespace) 
         figures["baseline"] = _baseline(subscribers, baseline, fragment, rate, args.seconds)
     figures["peak_rss_mb"] = {"app": app_rss, "client": client_rss}
     figures["web_processes"] = args.workers
+    figures["transport"] = args.transport
     return figures
 
 
@@ -185,6 +195,7 @@ def write(
                 len(people),
                 args.rate,
                 args.seconds,
+                args.transport,
             ),
             daemon=True,
         )
@@ -214,9 +225,10 @@ def _writer_process(
     everyone: int,
     rate: float,
     seconds: float,
+    transport: str,
 ) -> None:
     try:
-        asyncio.run(_writers(pipe, participants, path, everyone, rate, seconds))
+        asyncio.run(_writers(pipe, participants, path, everyone, rate, seconds, transport))
     except BaseException as exc:
         pipe.send(("error", repr(exc)))
         raise
@@ -239,8 +251,34 @@ class _Editor:
         self.text = ""
         self.version = "0"
         self.tokens: list[str] = []
+        self.socket_path = ""
+        self._socket: Any = None
+        self._saves = 0
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+
+    async def open_socket(self) -> None:
+        """The page's notes socket, as the page opens it (its origin, cookie and token)."""
+        host, port = wire.address(self.base)
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        self._socket = await websockets.connect(
+            f"ws://{host}:{port}{self.socket_path}",
+            origin=websockets.Origin(self.base),
+            additional_headers={"Cookie": cookie},
+            compression=None,
+            max_size=None,
+            ping_interval=None,
+        )
+
+    async def save_over_socket(self, item: int, text: str) -> tuple[int, dict[str, Any]]:
+        """A save as the page sends it over the socket: the answer's status and the answer."""
+        self._saves += 1
+        message = {"n": self._saves, "item": item, "version": self.version, "text": text}
+        await self._socket.send(json.dumps(message, ensure_ascii=False))
+        while True:
+            answer = json.loads(await self._socket.recv())
+            if answer.get("n") == self._saves:
+                return int(answer["status"]), answer
 
     async def request(self, method: str, path: str, body: bytes = b"") -> wire.Response:
         try:
@@ -286,10 +324,18 @@ class _Editor:
                 return "\n".join(lines)
         return "\n".join([*lines, line]) if self.text else line
 
+    def took(self, answer: dict[str, Any]) -> None:
+        """A save's answer over the socket: its text and version are the new base."""
+        self.version = str(answer["version"])
+        self.text = answer["text"]
+
     async def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if self._socket is not None:
+            await self._socket.close()
+            self._socket = None
 
 
 _ENCODED: dict[str, bytes] = {}
@@ -317,9 +363,11 @@ async def _writers(
     everyone: int,
     rate: float,
     seconds: float,
+    transport: str,
 ) -> None:
     editors = [_Editor(*participant) for participant in participants]
     page_path = path.rsplit("/items/", 1)[0]
+    item = int(path.rsplit("/items/", 1)[1].split("/", 1)[0])
 
     async def open_editor(editor: _Editor) -> None:
         # The page as the participant opened it: the notes and their version.
@@ -327,7 +375,13 @@ async def _writers(
         if page.status != 200:
             raise RuntimeError(f"the session page answered {page.status}")
         editor.take(page.body)
+        socket = _SOCKET.search(page.body)
+        if socket is None:
+            raise RuntimeError("the session page names no notes socket")
+        editor.socket_path = html.unescape(socket.group(1).decode())
         await editor.close()  # idle until the start: uvicorn would close it after 5 s
+        if transport == "socket":
+            await editor.open_socket()
 
     limit = asyncio.Semaphore(32)
 
@@ -346,13 +400,22 @@ async def _writers(
             due = start + (editor.number / everyone + sent_count) / rate
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             token = new_token()
-            body = _form(editor.edited(token), editor.version)
-            sent = time.monotonic()
-            answer = await editor.request("POST", path, body)
-            answered = time.monotonic()
-            if answer.status == 200:
-                editor.take(answer.body)
+            text = editor.edited(token)
+            if transport == "socket":
+                sent = time.monotonic()
+                status, answer = await editor.save_over_socket(item, text)
+                answered = time.monotonic()
+                if status == 200:
+                    editor.took(answer)
             else:
+                body = _form(text, editor.version)
+                sent = time.monotonic()
+                response = await editor.request("POST", path, body)
+                answered = time.monotonic()
+                status = response.status
+                if status == 200:
+                    editor.take(response.body)
+            if status != 200:
                 editor.tokens = editor.tokens[:-1]  # not saved: the line stays as stored
             edits.append(
                 {
@@ -360,7 +423,7 @@ async def _writers(
                     "person": editor.number,
                     "sent": sent,
                     "answered": answered,
-                    "status": answer.status,
+                    "status": status,
                     "tokens": list(editor.tokens),
                 }
             )

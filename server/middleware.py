@@ -20,7 +20,7 @@ class LocaleMiddleware:
         self.default_locale = default_locale
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         cookie = None

@@ -270,7 +270,7 @@
       var parts = notesParts(form);
       var known = parts.area ? parts.area.defaultValue : "";
       state = {
-        known: known, sent: null, waiting: false, fetching: false, wanted: 0,
+        known: known, sent: null, again: false, waiting: false, fetching: false, wanted: 0,
         stored: { version: parts.version ? Number(parts.version.value) : 0, text: known },
       };
       notesStates.set(form, state);
@@ -363,6 +363,8 @@
       evt.preventDefault();
       state.waiting = true;
       notesSay(form, "waiting");
+    } else if (socketSave(form, evt.target)) { // sent over the page's socket instead
+      evt.preventDefault();
     }
   });
 
@@ -378,46 +380,124 @@
   document.addEventListener("htmx:afterRequest", function (evt) {
     var form = notesEditor(evt.detail.elt);
     if (!form) return;
+    var xhr = evt.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    var fragment = document.createElement("template");
+    if (status === 200 || status === 409 || status === 422) fragment.innerHTML = xhr.responseText;
+    var answer = fragment.content.querySelector("form[data-notes-item]");
+    var text = answer && answer.querySelector("[data-notes-text]");
+    var version = answer && answer.querySelector("[data-notes-version]");
+    var said = answer && answer.querySelector("[data-notes-status]");
+    if (status !== 0 && (!text || !version)) status = -1; // no editor came back: not saved
+    notesAnswered(form, status, text && text.defaultValue, version && Number(version.value),
+      said ? said.textContent.trim() : "");
+  });
+
+  // A save's answer (by HTTP or over the socket): `status` 0 when none came (kept, and sent
+  // again once the connection is back), 200 with the merged notes and their version; 409
+  // brings the merged proposal (the other text, then mine marked) and the version stored now,
+  // 422 the reason: either way what the person wrote stays unsaved. Anything else: not saved.
+  function notesAnswered(form, status, text, version, said) {
     var state = notesState(form);
     var parts = notesParts(form);
     var sent = state.sent;
+    var again = state.again;
     state.sent = null;
-    var xhr = evt.detail.xhr;
-    var status = xhr ? xhr.status : 0;
-    if (status === 0) { // no answer: kept, and sent again when the connection is back
+    state.again = false;
+    if (status === 0) {
       state.waiting = true;
       notesSay(form, "waiting");
       return;
     }
-    var fragment = document.createElement("template");
-    if (status === 200 || status === 409 || status === 422) fragment.innerHTML = xhr.responseText;
-    var answer = fragment.content.querySelector("form[data-notes-item]");
-    var answerText = answer && answer.querySelector("[data-notes-text]");
-    var answerVersion = answer && answer.querySelector("[data-notes-version]");
-    if (!answerText || !answerVersion) {
-      notesSay(form, "failed");
-      return;
-    }
     var typedOn = parts.area.value !== sent; // typed on while the save was under way
-    if (status === 200) {
-      notesStored(form, answerText.defaultValue, Number(answerVersion.value));
-      if (!typedOn) setNotes(form, answerText.defaultValue, answerVersion.value);
+    if (status === 200 && typeof text === "string") {
+      notesStored(form, text, version);
+      if (!typedOn) setNotes(form, text, version);
       parts.area.removeAttribute("aria-invalid");
       notesSay(form, "saved");
       applyLatest(form);
+      if (again && typedOn) htmx.trigger(parts.area, "kp:notes-send");
       return;
     }
-    // Refused: 409 brings the merged proposal (the other text, then mine marked) and the
-    // version stored now; 422 the reason. Either way, what the person wrote stays unsaved.
-    if (status === 409 && !typedOn) {
-      parts.area.value = answerText.defaultValue;
-      parts.version.value = answerVersion.value;
+    if (status === 409 || status === 422) {
+      if (status === 409 && typeof text === "string" && !typedOn) {
+        parts.area.value = text;
+        parts.version.value = String(version);
+      }
+      state.known = null;
+      parts.area.setAttribute("aria-invalid", "true");
     }
-    state.known = null;
-    parts.area.setAttribute("aria-invalid", "true");
-    var said = answer.querySelector("[data-notes-status]");
-    notesSay(form, "failed", said && said.textContent.trim() ? said.textContent.trim() : undefined);
-  });
+    notesSay(form, "failed", said || undefined);
+  }
+
+  // Saves go over one WebSocket per page while it is open (routes/note_socket.py): the same
+  // text and version htmx would post, answered on the socket (`n` says which save). While it
+  // is not open htmx posts them; a socket that closes with saves under way hands them back as
+  // unanswered, to be sent again. One save per editor at a time: what is typed meanwhile is
+  // sent once the answer is in.
+  var notesSocket = null;
+  var socketOpen = false;
+  var socketRetries = 0;
+  var socketNumber = 0;
+  var socketPending = new Map(); // n -> editor form
+
+  function socketSave(form, area) {
+    if (!notesSocket || !socketOpen) return false;
+    var state = notesState(form);
+    if (state.sent !== null) { // the last save is still under way
+      state.again = true;
+      return true;
+    }
+    var number = ++socketNumber;
+    var message = JSON.stringify({
+      n: number, item: Number(attr(form, "data-notes-item")),
+      version: notesParts(form).version.value, text: area.value,
+    });
+    try { notesSocket.send(message); } catch (e) { return false; }
+    socketPending.set(number, form);
+    state.sent = area.value;
+    state.waiting = false;
+    notesSay(form, "saving");
+    return true;
+  }
+
+  function openNotesSocket() {
+    var section = document.querySelector("[data-notes-socket]");
+    if (!section || notesSocket || !window.WebSocket) return;
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
+      attr(section, "data-notes-socket");
+    var socket;
+    try { socket = new WebSocket(url); } catch (e) { return; }
+    notesSocket = socket;
+    socket.onopen = function () {
+      socketOpen = true;
+      socketRetries = 0;
+      sendWaitingNotes();
+    };
+    socket.onmessage = function (evt) {
+      var answer;
+      try { answer = JSON.parse(evt.data); } catch (e) { return; }
+      var form = socketPending.get(answer.n);
+      if (!form) return;
+      socketPending.delete(answer.n);
+      notesAnswered(form, answer.status, answer.text, answer.version, answer.message);
+    };
+    socket.onclose = function (evt) {
+      notesSocket = null;
+      socketOpen = false;
+      var forms = Array.from(socketPending.values());
+      socketPending.clear();
+      forms.forEach(function (form) { notesAnswered(form, 0); });
+      sendWaitingNotes(); // by HTTP now; kept again if the connection is down
+      // Refused (4403: no longer allowed; 4400: a message it could not read): HTTP saves
+      // from now on, which say why. Otherwise the socket is tried again, less and less often.
+      if (evt.code === 4403 || evt.code === 4400) return;
+      socketRetries = Math.min(socketRetries + 1, 6);
+      setTimeout(openNotesSocket, 500 * Math.pow(2, socketRetries - 1) + Math.random() * 500);
+    };
+  }
+  document.addEventListener("DOMContentLoaded", openNotesSocket);
+  document.addEventListener("htmx:sseOpen", openNotesSocket);
 
   function sendWaitingNotes() {
     document.querySelectorAll("form[data-notes-item]").forEach(function (form) {

@@ -10,7 +10,13 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.domain.merging import apply_line_changes, line_changes, merge_text
+from server.domain.merging import (
+    _merge_lines_first,
+    apply_line_changes,
+    line_changes,
+    mark_unmerged,
+    merge_text,
+)
 
 properties = settings(derandomize=True, max_examples=300, deadline=None, database=None)
 
@@ -67,6 +73,39 @@ def test_conflicts_keep_both_sides_marked(texts: tuple[str, str, str]) -> None:
         assert merged.text[conflict.start : conflict.end] == conflict.theirs + (
             f"⟦{conflict.mine}⟧" if conflict.mine else ""
         )
+
+
+@properties
+@given(three())
+def test_splicing_one_run_of_my_lines_gives_what_the_full_merge_gives(
+    texts: tuple[str, str, str],
+) -> None:
+    base, mine, theirs = texts
+    full = _merge_lines_first(base, mine, theirs, mark_unmerged, splice=False)
+    spliced = _merge_lines_first(base, mine, theirs, mark_unmerged)
+    if full.clean:
+        assert spliced.text == full.text
+    else:  # where both changed the same lines, the splice must not have been taken
+        assert spliced == full
+
+
+@properties
+@given(st.integers(0, 39), st.sets(st.integers(0, 39), max_size=30), st.booleans())
+def test_one_line_saved_into_notes_that_others_changed_all_over_is_spliced_in(
+    mine_at: int, theirs_at: set[int], insert: bool
+) -> None:
+    lines = [f"Teilnehmer {index}: a b" for index in range(40)]
+    mine = list(lines)
+    if insert:
+        mine.insert(mine_at, "Neu: x")
+    else:
+        mine[mine_at] += " x"
+    theirs = [line + " p" if index in theirs_at else line for index, line in enumerate(lines)]
+    texts = "\n".join(lines), "\n".join(mine), "\n".join(theirs)
+    full = _merge_lines_first(*texts, mark_unmerged, splice=False)
+    assert _merge_lines_first(*texts, mark_unmerged) == full
+    if insert or mine_at not in theirs_at:
+        assert full.clean and "x" in full.text and full.text.count(" p") == len(theirs_at)
 
 
 def test_lines_changed_by_both_are_merged_word_by_word() -> None:
