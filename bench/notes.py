@@ -5,9 +5,11 @@ the same item's notes at `--rate` edits per second each (2) for `--seconds` (30)
 Each participant writes into a line of their own ("Teilnehmer 17: …"): every edit appends a
 fresh token and drops the oldest beyond three, so the notes stay the size of real notes while
 every edit both inserts and deletes. An edit is the text the participant last got back from
-the server with their line changed, posted with that revision's version as the editor does
-(htmx, the session's CSRF token): so nearly every edit is based on a revision that others have
-changed since, and is merged three-way on the server. Edits are paced on a schedule (each
+the server with their line changed, sent with that revision's version as the editor does: over
+the page's notes socket (its origin, cookie and CSRF token; a page opens it with its first save,
+here it is opened with the page so that every save is timed over it), or with `--transport
+http` posted as htmx does. So nearly every edit is based on a revision that others have changed
+since, and is merged three-way on the server. Edits are paced on a schedule (each
 participant's own clock, the participants evenly staggered), from client processes of their
 own; each edit is stamped when it is sent.
 

@@ -431,18 +431,23 @@
   }
 
   // Saves go over one WebSocket per page while it is open (routes/note_socket.py): the same
-  // text and version htmx would post, answered on the socket (`n` says which save). While it
-  // is not open htmx posts them; a socket that closes with saves under way hands them back as
-  // unanswered, to be sent again. One save per editor at a time: what is typed meanwhile is
-  // sent once the answer is in.
+  // text and version htmx would post, answered on the socket (`n` says which save). The page
+  // opens it with its first save (that one is posted); while it is not open htmx posts them,
+  // and a socket that closes with saves under way hands them back as unanswered, to be sent
+  // again. One save per editor at a time: what is typed meanwhile is sent once the answer is in.
   var notesSocket = null;
   var socketOpen = false;
   var socketRetries = 0;
   var socketNumber = 0;
   var socketPending = new Map(); // n -> editor form
+  var socketWanted = false; // opened with the first save: most people in a session only read
 
   function socketSave(form, area) {
-    if (!notesSocket || !socketOpen) return false;
+    socketWanted = true; // this person writes notes: the socket is worth opening
+    if (!notesSocket || !socketOpen) {
+      openNotesSocket();
+      return false;
+    }
     var state = notesState(form);
     if (state.sent !== null) { // the last save is still under way
       state.again = true;
@@ -463,7 +468,7 @@
 
   function openNotesSocket() {
     var section = document.querySelector("[data-notes-socket]");
-    if (!section || notesSocket || !window.WebSocket) return;
+    if (!socketWanted || !section || notesSocket || !window.WebSocket) return;
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
       attr(section, "data-notes-socket");
     var socket;
@@ -496,7 +501,6 @@
       setTimeout(openNotesSocket, 500 * Math.pow(2, socketRetries - 1) + Math.random() * 500);
     };
   }
-  document.addEventListener("DOMContentLoaded", openNotesSocket);
   document.addEventListener("htmx:sseOpen", openNotesSocket);
 
   function sendWaitingNotes() {
