@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import create_engine, create_sessionmaker
 from server.demo_cards import load_demo_cards, load_demo_redemption
+from server.demo_fund import load_demo_fund
 from server.demo_sessions import load_demo_sessions
+from server.demo_state import load_demo_state_contacts
 from server.models import (
     FederalLevel,
     FieldOfAction,
@@ -365,6 +367,8 @@ async def load_demo(session: AsyncSession) -> None:
     await load_demo_cards(session)
     await load_demo_redemption(session)
     await load_demo_sessions(session)
+    await load_demo_state_contacts(session)
+    await load_demo_fund(session)
 
 
 async def _person(

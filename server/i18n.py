@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 from babel.support import Translations
 
 from server.domain.errors import Message
@@ -98,3 +100,11 @@ def format_when(value: datetime | None, *, seconds: bool = False) -> str:
     locale = current_locale.get()
     pattern = _WHEN_PATTERNS.get(locale, _WHEN_PATTERNS["de"]) + (":ss" if seconds else "")
     return format_datetime(value, pattern, tzinfo=DISPLAY_TIME_ZONE, locale=locale)
+
+
+def format_euros(cents: int | None) -> str:
+    """An amount kept in cents, in euros as the reader's language writes it ("–" for none)."""
+    if cents is None:
+        return "–"
+    locale = current_locale.get()
+    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)

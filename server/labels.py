@@ -51,6 +51,17 @@ ACTION_LABELS = {
     "organisation.created": N_("Organisation created"),
     "provider.created": N_("Identity provider registered"),
     "provider.updated": N_("Identity provider changed"),
+    "role.fund_committee.granted": N_("Put on the fund committee"),
+    "role.fund_committee.revoked": N_("Taken off the fund committee"),
+    "fund.pledge.recorded": N_("Pledge to the fund recorded"),
+    "fund.request.submitted": N_("Funding request submitted"),
+    "fund.request.updated": N_("Funding request changed"),
+    "fund.request.info_requested": N_("More information asked for on a funding request"),
+    "fund.request.approved": N_("Funding request approved"),
+    "fund.request.declined": N_("Funding request declined"),
+    "fund.request.withdrawn": N_("Funding request withdrawn"),
+    "fund.request.payout": N_("Payout recorded"),
+    "fund.request.reported": N_("Fund report published"),
 }
 
 CARD_KIND_LABELS = {

@@ -149,6 +149,8 @@ def create_templates(url_path_for: Callable[..., str]) -> Jinja2Templates:
     )
     env.filters["message"] = i18n.translate
     env.filters["when"] = i18n.format_when
+    env.filters["euros"] = i18n.format_euros
+    env.filters["day"] = i18n.format_date
     env.globals["csrf_token"] = _csrf_token
     env.globals["card_fragments"] = CardFragments(env)
     templates = Jinja2Templates(env=env)

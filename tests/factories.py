@@ -81,6 +81,7 @@ def actor_of(person: Person, *, moderates: tuple[int, ...] = ()) -> Actor:
         name=person.name,
         is_alliance_admin=person.is_alliance_admin,
         is_organisation_admin=person.is_organisation_admin,
+        is_fund_committee=person.fund_committee,
         moderated_group_ids=frozenset(moderates),
     )
 
@@ -109,6 +110,14 @@ async def pledge(
         "condition": "wenn jemand zwei Fahrer:innen findet",
         **fields,
     }
+    return await cards.add_card(session, actor, group, form, today)
+
+
+async def need(
+    session: AsyncSession, actor: Actor, group: WorkingGroup, today: date, **fields: str
+) -> Card:
+    """A need of the actor's organisation on the board (`kind` may make it an offer)."""
+    form = {"kind": "need", "resource_kind": "money", "title": unique("Miete"), **fields}
     return await cards.add_card(session, actor, group, form, today)
 
 

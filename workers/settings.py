@@ -18,12 +18,14 @@ from server.settings import load_settings
 from server.templating import create_templates, path_finder
 from workers.board_jobs import send_match_mail
 from workers.follow_up_jobs import send_digests, send_due_reminders
+from workers.fund_jobs import send_fund_mail
 from workers.jobs import (
     send_join_request_decision_mail,
     send_redemption_mail,
     send_welcome_mail,
 )
 from workers.meeting_jobs import send_invitations, send_session_update
+from workers.state_jobs import send_state_answer_mail, send_state_question_mail
 from workers.summary_jobs import send_summary_published, summarise_meeting
 
 _settings = load_settings()
@@ -61,6 +63,9 @@ class WorkerSettings:
         send_session_update,
         summarise_meeting,
         send_summary_published,
+        send_fund_mail,
+        send_state_question_mail,
+        send_state_answer_mail,
     ]
     # German morning (the workers' clock is UTC): reminders at 06:00 UTC, digests at 06:30.
     cron_jobs: ClassVar[list[Any]] = [

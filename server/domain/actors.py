@@ -13,6 +13,7 @@ class Actor:
     is_alliance_admin: bool = False
     is_organisation_admin: bool = False
     is_approved: bool = True
+    is_fund_committee: bool = False
     moderated_group_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property

@@ -46,6 +46,7 @@ async def actor_for(session: AsyncSession | AsyncConnection, person_id: int) -> 
                 Person.is_alliance_admin,
                 Person.is_organisation_admin,
                 Person.awaiting_approval,
+                Person.fund_committee,
                 moderated,
             )
             .join(Person.organisation)
@@ -58,7 +59,7 @@ async def actor_for(session: AsyncSession | AsyncConnection, person_id: int) -> 
     ).first()
     if row is None:
         return None
-    person_id, organisation_id, name, alliance_admin, organisation_admin, waiting, ids = row
+    person_id, organisation_id, name, alliance_admin, organisation_admin, waiting, fund, ids = row
     return Actor(
         person_id=person_id,
         organisation_id=organisation_id,
@@ -66,6 +67,7 @@ async def actor_for(session: AsyncSession | AsyncConnection, person_id: int) -> 
         is_alliance_admin=alliance_admin,
         is_organisation_admin=organisation_admin,
         is_approved=not waiting,
+        is_fund_committee=fund,
         moderated_group_ids=frozenset(ids or ()),
     )
 
@@ -205,6 +207,26 @@ async def set_organisation_admin(
         await audit.record(
             session,
             "role.organisation_admin." + ("granted" if value else "revoked"),
+            actor.person_id,
+            person_id=person.id,
+            organisation_id=person.organisation_id,
+        )
+    return person
+
+
+async def set_fund_committee(
+    session: AsyncSession, actor: Actor, person_id: int, value: bool
+) -> Person:
+    """Name a person to the alliance fund's committee, or no longer (alliance admins)."""
+    rights.require_alliance_admin(actor)
+    person = await session.get(Person, person_id, with_for_update=True)
+    if person is None or person.removed_at is not None:
+        raise NotFound()
+    if person.fund_committee != value:
+        person.fund_committee = value
+        await audit.record(
+            session,
+            "role.fund_committee." + ("granted" if value else "revoked"),
             actor.person_id,
             person_id=person.id,
             organisation_id=person.organisation_id,

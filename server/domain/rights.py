@@ -11,6 +11,9 @@
   an admin of their organisation (or of the alliance) approved them.
 - Organisation admins manage (approve, remove) the people of their own organisation; alliance
   admins those of every organisation. Nobody removes themselves.
+- The alliance fund: every member sees its totals; a funding request is seen by its own
+  organisation's people and the fund committee only. The committee records pledges, decides
+  and pays out, never on a request of its own organisation. Alliance admins name the committee.
 """
 
 from __future__ import annotations
@@ -89,3 +92,20 @@ def require_board_access(actor: Actor, group_id: int, member_organisation_ids: s
     require_member(actor)
     if not may_use_board(actor, group_id, member_organisation_ids):
         raise NotAllowed(N_("This board is for the organisations of the working group."))
+
+
+def require_fund_committee(actor: Actor) -> None:
+    require_member(actor)
+    if not actor.is_fund_committee:
+        raise NotAllowed(N_("Only the fund committee may do this."))
+
+
+def may_see_funding_request(actor: Actor, organisation_id: int) -> bool:
+    return actor.is_fund_committee or actor.organisation_id == organisation_id
+
+
+def require_may_decide_funding_request(actor: Actor, organisation_id: int) -> None:
+    """The committee decides and pays out, but nobody on a request of their own organisation."""
+    require_fund_committee(actor)
+    if actor.organisation_id == organisation_id:
+        raise NotAllowed(N_("Nobody decides on or pays out a request of their own organisation."))

@@ -28,9 +28,18 @@ from server.models.enums import (
     RedemptionStatus,
     ResourceKind,
     SpeakerStatus,
+    StateQuestionStatus,
     Urgency,
 )
 from server.models.events import Event
+from server.models.fund import (
+    FundingRequest,
+    FundingRequestCard,
+    FundingStatus,
+    FundingStep,
+    FundingStepKind,
+    FundPledge,
+)
 from server.models.groups import FieldOfAction, GroupMember, GroupModerator, WorkingGroup
 from server.models.identity_providers import IdentityProvider
 from server.models.join_requests import JoinRequest
@@ -38,8 +47,18 @@ from server.models.knowledge import KnowledgePage, KnowledgeRevision
 from server.models.meetings import Attendance, Meeting, Registration, Series, Subscription
 from server.models.organisations import Organisation, organisation_fields
 from server.models.persons import Person
+from server.models.state_contacts import StateContact, StateQuestion
 
 __all__ = [
+    "StateContact",
+    "StateQuestion",
+    "StateQuestionStatus",
+    "FundPledge",
+    "FundingRequest",
+    "FundingRequestCard",
+    "FundingStatus",
+    "FundingStep",
+    "FundingStepKind",
     "SpeakerStatus",
     "MeetingStatus",
     "AgendaItemStatus",

@@ -100,6 +100,8 @@ class PageKind(enum.StrEnum):
     pledge_report = "pledge_report"
     good_practice = "good_practice"
     session_summary = "session_summary"
+    fund_report = "fund_report"
+    state_answer = "state_answer"
 
 
 class MeetingStatus(enum.StrEnum):
@@ -135,3 +137,12 @@ class ActionItemStatus(enum.StrEnum):
     in_progress = "in_progress"
     done = "done"
     dropped = "dropped"
+
+
+class StateQuestionStatus(enum.StrEnum):
+    """A question to a working group's state contacts: open until a contact answers it (or its
+    asker withdraws it)."""
+
+    open = "open"
+    answered = "answered"
+    withdrawn = "withdrawn"

@@ -30,6 +30,9 @@ class Person(Timestamped, Base):
     subject: Mapped[str | None] = mapped_column(String(255))
     is_alliance_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
     is_organisation_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # Sees every funding request of the alliance fund, decides on them and records payouts
+    # (never on a request of its own organisation).
+    fund_committee: Mapped[bool] = mapped_column(default=False, server_default="false")
     # A person who came in by a first sign-in waits for an admin of their organisation (or of
     # the alliance) to approve them; everyone else is approved on creation.
     awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default="false")

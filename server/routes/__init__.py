@@ -6,6 +6,8 @@ from server.routes import (
     auth,
     boards,
     cards,
+    fund,
+    fund_export,
     groups,
     health,
     knowledge,
@@ -24,6 +26,7 @@ from server.routes import (
     people,
     pledges,
     profile,
+    state_contacts,
     tasks,
 )
 
@@ -36,6 +39,9 @@ routes = [
     *boards.routes,
     *cards.routes,
     *pledges.routes,
+    *fund.routes,
+    *fund_export.routes,
+    *state_contacts.routes,
     *knowledge.routes,
     *meetings.routes,
     *meeting_live.routes,

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.domain import cards, channels, follow_up, groups, meetings
+from server.domain import cards, channels, follow_up, groups, meetings, state_contacts
 from server.domain.errors import Invalid, Message
 from server.domain.events import latest_event_id
 from server.i18n import DISPLAY_TIME_ZONE
@@ -39,6 +39,10 @@ async def show_group(
         candidates = await groups.joinable_organisations(session, actor, group)
         moderator_candidates = await groups.moderator_candidates(session, actor, group)
         upcoming = await meetings.upcoming_sessions(session, actor, group, datetime.now(UTC))
+        # The group's state contacts see its state page, also from outside the group.
+        may_see_state = cards.may_use_board(actor, group) or (
+            await state_contacts.own_contact(session, actor, group.id) is not None
+        )
         # What changed in the last week: the group's own people only (decisions and action
         # items are the sessions').
         changes = None
@@ -60,6 +64,7 @@ async def show_group(
         moderator_errors=moderator_errors or {},
         may_manage_moderators=actor.is_alliance_admin,
         may_use_board=cards.may_use_board(actor, group),
+        may_see_state=may_see_state,
         upcoming=upcoming,
         may_create_series=meetings.may_create_series(actor, group.id),
         series_form=series_form or {},

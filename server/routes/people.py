@@ -49,6 +49,16 @@ async def set_organisation_admin(request: Request) -> Response:
     return _back_to_people(request, person.organisation_id)
 
 
+async def set_fund_committee(request: Request) -> Response:
+    actor = await current_actor(request)
+    form = await request.form()
+    async with unit_of_work(request) as uow:
+        person = await persons.set_fund_committee(
+            uow.session, actor, request.path_params["person_id"], form.get("committee") == "1"
+        )
+    return _back_to_people(request, person.organisation_id)
+
+
 def _back_to_people(request: Request, organisation_id: int) -> Response:
     url = request.url_for("people", organisation_id=organisation_id)
     return RedirectResponse(str(url.path), status_code=303)
@@ -65,5 +75,11 @@ routes = [
         set_organisation_admin,
         methods=["POST"],
         name="set_organisation_admin",
+    ),
+    Route(
+        "/people/{person_id:int}/fund-committee",
+        set_fund_committee,
+        methods=["POST"],
+        name="set_fund_committee",
     ),
 ]

@@ -34,10 +34,13 @@ async def _fetch(database_url: str, sql: str, *args: object) -> list[asyncpg.Rec
 
 @pytest.fixture
 async def demo_at_mock(demo_database: str, mock_issuer: str) -> str:
-    """The demo data, its persons' identities moved from the demo issuer to the test mock."""
+    """The demo data, its persons' identities moved from the demo issuer to the test mock, and
+    its audit log emptied: the demo's own history (fund decisions, state contacts) is not what
+    these tests look at."""
     await _fetch(
         demo_database, "UPDATE persons SET issuer = $1 WHERE issuer = $2", mock_issuer, DEMO_ISSUER
     )
+    await _fetch(demo_database, "DELETE FROM audit_log")
     return demo_database
 
 

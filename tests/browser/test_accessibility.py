@@ -213,6 +213,25 @@ async def agenda_proposal(page: Page, locale: str) -> None:
     )
 
 
+async def empty_state_question(page: Page, locale: str) -> None:
+    """A question refused in place: htmx swaps the ask section, the fields marked."""
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.get_by_role("button", name=translated(locale, "Send the question")).click()
+    assert (await answer.value).status == 422
+    await expect(page.locator("#subject")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#text")).to_have_attribute("aria-describedby", "text-error")
+
+
+async def empty_funding_request(page: Page, locale: str) -> None:
+    """The request form sent empty: every field refused, nothing saved."""
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.locator("#main form button[type=submit]").click()
+    assert (await answer.value).status == 422
+    await expect(page.locator("#error-summary")).to_be_visible()
+    await expect(page.locator("#amount")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#cards-error")).not_to_be_empty()
+
+
 VISITS = {
     "home": Visit("/"),
     "directory": Visit("/organisations"),
@@ -255,6 +274,13 @@ VISITS = {
     "knowledge-search": Visit("/knowledge?q=Mietkaution"),
     "knowledge-new-errors": Visit("/knowledge/new", then=empty_knowledge_page),
     "knowledge-page": Visit("/knowledge/1"),
+    "state-contacts": Visit(GROUP + "/state"),
+    "state-question-refused": Visit(GROUP + "/state", then=empty_state_question),
+    "state-questions-of-a-contact": Visit("/state-questions"),
+    "fund": Visit("/fund"),
+    "fund-request": Visit("/fund/requests/1"),
+    "fund-new-request": Visit("/fund/requests/new"),
+    "fund-new-request-errors": Visit("/fund/requests/new", then=empty_funding_request),
     "missing-page": Visit("/gibt-es-nicht", 404),
 }
 

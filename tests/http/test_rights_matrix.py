@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 import pytest
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from server.app import create_app
 from server.settings import Settings
@@ -33,10 +33,21 @@ BOARD_USERS = {**MEMBERS, "other_member": FORBIDDEN}  # the group's organisation
 NOBODY_WITHOUT_IDENTITY = dict.fromkeys(ROLES, SIGN_IN)  # needs a verified, unknown identity
 # The redeeming organisation of the matrix's pledges is the member's (and the org admin's).
 REDEEMERS = {**dict.fromkeys(ROLES, FORBIDDEN), "anonymous": SIGN_IN, "member": OK, "org_admin": OK}
+# The fund: the matrix's funding request is the member's organisation's (approved, partly paid);
+# the demo's alliance admin sits on the fund committee, which sees every request and decides.
+REQUESTERS = REDEEMERS
+FUND_COMMITTEE = ADMINS_ONLY
+REQUEST_READERS = {**REQUESTERS, "alliance_admin": OK}
+FUNDING_REQUEST = "/fund/requests/{request_id:int}"
+# The member is a state contact of the group for its organisation (Stadt Leipzig), whose
+# contact the demo question is addressed to: among the roles only they answer it.
+STATE_ANSWERERS = {**dict.fromkeys(ROLES, FORBIDDEN), "anonymous": SIGN_IN, "member": OK}
 # A group's session: its organisations' people, its moderators, the alliance admins (and the
 # invited; none of the roles is invited otherwise).
 PARTICIPANTS = BOARD_USERS
 AGENDA_ITEM = "/sessions/{meeting_id:int}/agenda/{item_id:int}"
+# Sockets, with the tests of who may open them.
+SOCKETS = {"/sessions/{meeting_id:int}/notes/socket": "tests/http/test_note_socket.py"}
 
 
 @dataclass(frozen=True)
@@ -276,6 +287,35 @@ def rules(ids: dict[str, int]) -> dict[tuple[str, str], Rule]:
         Rule(
             "POST", "/sessions/{meeting_id:int}/agenda/suggestions/take", MODERATORS, {"kind": "x"}
         ),
+        # State contacts: the group's participants (and its contacts) see them and ask
+        # (invalid forms: 422 shows who gets past the rights); the moderators manage the
+        # contacts, each role removing one of its own. Each role withdraws an open question of
+        # the member's organisation and keeps an answered question of its own as a page.
+        Rule("GET", "/groups/{slug:str}/state", BOARD_USERS),
+        Rule("POST", "/groups/{slug:str}/state/contacts", MODERATORS, {"person_id": "x"}),
+        Rule("POST", "/groups/{slug:str}/state/contacts/{contact_id:int}/remove", MODERATORS),
+        Rule("POST", "/groups/{slug:str}/state/questions", BOARD_USERS, {"subject": ""}),
+        Rule("GET", "/state-questions", MEMBERS),
+        Rule("GET", "/state-questions/{question_id:int}/actions", BOARD_USERS),
+        Rule(
+            "POST", "/state-questions/{question_id:int}/answer", STATE_ANSWERERS, {"version": "x"}
+        ),
+        Rule("POST", "/state-questions/{question_id:int}/withdraw", REDEEMERS),
+        Rule("POST", "/state-questions/{question_id:int}/page", MODERATORS),
+        # The alliance fund (invalid forms: 422 shows who gets past the rights).
+        Rule("GET", "/fund", MEMBERS),
+        Rule("GET", "/fund/export.csv", MEMBERS),
+        Rule("GET", "/fund/requests/new", MEMBERS),
+        Rule("POST", "/fund/requests/new", MEMBERS, {"title": ""}),
+        Rule("POST", "/fund/pledges", FUND_COMMITTEE, {"amount": ""}),
+        Rule("GET", FUNDING_REQUEST, REQUEST_READERS),
+        Rule("POST", FUNDING_REQUEST + "/edit", REQUESTERS, {"version": "x"}),
+        Rule("POST", FUNDING_REQUEST + "/withdraw", REQUESTERS, {"text": ""}),
+        Rule("POST", FUNDING_REQUEST + "/comments", REQUEST_READERS, {"text": ""}),
+        Rule("POST", FUNDING_REQUEST + "/decision", FUND_COMMITTEE, {"decision": "x"}),
+        Rule("POST", FUNDING_REQUEST + "/payouts", FUND_COMMITTEE, {"amount": ""}),
+        Rule("POST", FUNDING_REQUEST + "/report", REQUESTERS, {"title": ""}),
+        Rule("POST", "/people/{person_id:int}/fund-committee", ADMINS_ONLY, {"committee": "1"}),
         Rule("GET", "/live", MEMBERS),
         Rule("GET", "/healthz", EVERYONE),
     ]
@@ -292,6 +332,9 @@ def _concrete(template: str, ids: dict[str, int], role: str) -> str:
         target = "moderator_target"
     redemption = "claimed" if template.endswith("/decision") else "confirmed"
     agenda = "withdrawn" if template.endswith("/withdraw") else "agenda"
+    question = f"{template.rsplit('/', 1)[1]}_question_{role}"
+    if not template.endswith(("/withdraw", "/page")):
+        question = "state_question"
     return (
         template.replace("{locale:str}", "de")
         .replace("{organisation_id:int}", str(organisation))
@@ -305,6 +348,9 @@ def _concrete(template: str, ids: dict[str, int], role: str) -> str:
         .replace("{meeting_id:int}", str(ids.get("meeting", 0)))
         .replace("{subscription_id:int}", str(ids.get(f"subscription_{role}", 0)))
         .replace("{item_id:int}", str(ids.get(f"{agenda}_item_{role}", 0)))
+        .replace("{contact_id:int}", str(ids.get(f"state_contact_{role}", 0)))
+        .replace("{question_id:int}", str(ids.get(question, 0)))
+        .replace("{request_id:int}", str(ids.get("funding_request", 0)))
     )
 
 
@@ -312,6 +358,10 @@ def _route_table(settings: Settings) -> set[tuple[str, str]]:
     found = set()
     for route in create_app(settings).routes:
         if isinstance(route, Mount) and route.name == "static":
+            continue
+        if isinstance(route, WebSocketRoute):
+            # No HTTP methods: who may open a socket is tested with the socket itself.
+            assert route.path in SOCKETS, f"no rights test for the socket {route.path}"
             continue
         assert isinstance(route, Route), f"no rule kind for {route!r}"
         for method in route.methods or ():
@@ -394,6 +444,7 @@ async def _people(database_url: str) -> dict[str, int]:
             "provider": provider,
             "card": card,
             **await _pledges(connection, group, inside),
+            "funding_request": await _funding_request(connection, group, inside),
             **await _sessions(connection, group, inside, targets),
             "provider_organisation": outside[0]["id"],
             "group": group,
@@ -464,6 +515,24 @@ async def _pledges(connection: asyncpg.Connection, group: int, inside: int) -> d
         ids[f"claimed_redemption_{role}"] = await redemption("claimed")
         ids[f"confirmed_redemption_{role}"] = await redemption("confirmed")
     return {**ids, "members_page": await page("members"), "public_page": await page("public")}
+
+
+async def _funding_request(connection: asyncpg.Connection, group: int, inside: int) -> int:
+    """An approved funding request of the member's organisation, partly paid out."""
+    request = await connection.fetchval(
+        "INSERT INTO funding_requests (organisation_id, group_id, title, purpose, "
+        "amount_requested, amount_granted, starts_on, ends_on, status) VALUES ($1, $2, "
+        "'Matrix-Projekt', 'Zweck', 100000, 80000, current_date, current_date + 30, "
+        "'approved') RETURNING id",
+        inside,
+        group,
+    )
+    await connection.execute(
+        "INSERT INTO funding_steps (request_id, kind, amount_cents) VALUES "
+        "($1, 'submitted', 100000), ($1, 'approved', 80000), ($1, 'payout', 20000)",
+        request,
+    )
+    return int(request)
 
 
 async def _sessions(
@@ -540,11 +609,77 @@ async def _agenda_items(database_url: str, ids: dict[str, int]) -> dict[str, int
         await connection.close()
 
 
+async def _state_contacts(database_url: str, ids: dict[str, int]) -> dict[str, int]:
+    """The member as a state contact of the group; for each role a contact to remove (a person
+    of Landkreis Nordsachsen), an open question of the member's organisation to withdraw and an
+    answered one to keep as a page; and the demo's answered question."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        group, inside, member = ids["group"], ids["inside_organisation"], ids["member"]
+        katrin = await connection.fetchrow(
+            "SELECT c.id, c.person_id FROM state_contacts c JOIN persons p ON p.id = c.person_id "
+            "WHERE p.email = 'k.hoffmann@leipzig.example' AND c.group_id = $1",
+            group,
+        )
+        await connection.execute(
+            "INSERT INTO state_contacts (group_id, person_id, level, authority) "
+            "VALUES ($1, $2, 'kommune', 'Sozialamt Leipzig')",
+            group,
+            member,
+        )
+        landkreis = await connection.fetchval(
+            "SELECT id FROM organisations WHERE name = 'Landkreis Nordsachsen'"
+        )
+        found = {
+            "state_question": await connection.fetchval(
+                "SELECT id FROM state_questions WHERE group_id = $1 ORDER BY id LIMIT 1", group
+            )
+        }
+
+        async def question(status: str, subject: str) -> int:
+            return int(
+                await connection.fetchval(
+                    "INSERT INTO state_questions (group_id, contact_id, asked_by, "
+                    "organisation_id, subject, text, status, answer, answered_by) "
+                    "VALUES ($1, $2, $3, $4, $5, 'Wie?', $6, $7, $8) RETURNING id",
+                    group,
+                    katrin["id"],
+                    member,
+                    inside,
+                    subject,
+                    status,
+                    "Ja." if status == "answered" else "",
+                    katrin["person_id"] if status == "answered" else None,
+                )
+            )
+
+        for index, role in enumerate(ROLES):
+            person = await connection.fetchval(
+                "INSERT INTO persons (organisation_id, name, email) VALUES ($1, $2, $3) "
+                "RETURNING id",
+                landkreis,
+                f"Kontakt{index}",
+                f"kontakt{index}@rights.example",
+            )
+            found[f"state_contact_{role}"] = await connection.fetchval(
+                "INSERT INTO state_contacts (group_id, person_id, level, authority) "
+                "VALUES ($1, $2, 'kommune', 'Landratsamt') RETURNING id",
+                group,
+                person,
+            )
+            found[f"withdraw_question_{role}"] = await question("open", f"Offen {role}")
+            found[f"page_question_{role}"] = await question("answered", f"Beantwortet {role}")
+        return found
+    finally:
+        await connection.close()
+
+
 async def test_every_route_has_a_rule_and_every_role_gets_what_it_says(
     demo_database: str, settings: Settings, servers: Servers
 ) -> None:
     ids = await _people(demo_database)
     ids.update(await _agenda_items(demo_database, ids))
+    ids.update(await _state_contacts(demo_database, ids))
     table = rules(ids)
     missing = _route_table(settings) - {(rule.method, rule.path) for rule in table.values()}
     assert not missing, f"routes without a rule in the rights matrix: {sorted(missing)}"
