@@ -114,6 +114,52 @@
     if (said && announcer) announcer.textContent = said.textContent;
   });
 
+  // A region fetched again on a live event (hx-trigger="sse:…") waits while someone has typed
+  // into one of its forms and not sent it: a live update never throws their text away. The
+  // region is fetched once the form is sent (its answer replaces the region) or its fields
+  // hold what they held when it came (typed back, or reset).
+  function typedIn(region) {
+    var fields = region.querySelectorAll("input, textarea, select");
+    for (var i = 0; i < fields.length; i++) {
+      var field = fields[i];
+      if (field.type === "hidden" || field.type === "submit" || field.type === "button") continue;
+      if (field.tagName === "SELECT") {
+        var marked = Array.prototype.some.call(field.options, function (o) { return o.defaultSelected; });
+        if (!marked && !field.multiple) { // the first option is the one it came with
+          if (field.selectedIndex > 0) return true;
+          continue;
+        }
+        for (var k = 0; k < field.options.length; k++) {
+          if (field.options[k].selected !== field.options[k].defaultSelected) return true;
+        }
+      } else if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked !== field.defaultChecked) return true;
+      } else if (field.value !== field.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  document.addEventListener("htmx:confirm", function (evt) {
+    var trigger = evt.detail.triggeringEvent;
+    if (!trigger || String(trigger.type).indexOf("sse:") !== 0) return;
+    if (!typedIn(evt.target)) return;
+    evt.preventDefault();
+    evt.target.setAttribute("data-live-waiting", trigger.type);
+  });
+
+  function fetchIfWaiting(evt) {
+    var region = evt.target.closest && evt.target.closest("[data-live-waiting]");
+    if (!region || typedIn(region)) return;
+    var type = attr(region, "data-live-waiting");
+    region.removeAttribute("data-live-waiting");
+    htmx.trigger(region, type);
+  }
+  document.addEventListener("input", fetchIfWaiting);
+  document.addEventListener("change", fetchIfWaiting);
+  document.addEventListener("reset", function (evt) { setTimeout(function () { fetchIfWaiting(evt); }); });
+
   // After an htmx form swap, move focus to the first error so keyboard users land on it; if
   // the focused button went away with the swap (a region marked data-focus-keep), keep the
   // focus in that region instead of losing it to the page's start.

@@ -78,13 +78,27 @@ async def test_a_request_from_submission_to_payout_and_report_live(
     await expect(requester.locator("#live-announcer")).to_have_attribute("aria-live", "polite")
     await expect(requester.locator("#funding-granted")).to_contain_text("1.200,00")
 
+    # The requester starts a comment; the payout arriving meanwhile does not throw it away:
+    # the request is shown anew once the comment is sent.
+    comment = requester.locator("#comment-text")
+    await comment.fill("Danke! Die Rechnung folgt.")
     await committee.locator("#payout-amount").fill("1.200")
     await committee.get_by_role("button", name=_("Record the payout")).click()
     await expect(committee.locator("#funding-paid")).to_contain_text("1.200,00")
+    await expect(requester.locator("#live-announcer")).to_have_text(
+        _("Payout recorded on the funding request %(title)s", title=TITLE)
+    )
+    await expect(requester.locator("#funding-request")).to_have_attribute(
+        "data-live-waiting", "sse:fund"
+    )
+    await expect(comment).to_have_value("Danke! Die Rechnung folgt.")
+    await expect(requester.locator("#report-title")).to_have_count(0)
+    await requester.get_by_role("button", name=_("Add the comment")).click()
 
     # After the payout the requester's page offers the report, still without a reload.
     report_title = requester.locator("#report-title")
     await expect(report_title).to_be_visible()
+    await expect(requester.locator("#funding-trail")).to_contain_text("Danke! Die Rechnung folgt.")
     assert await requester.evaluate("window.knotenpunktTestMarker") == "not reloaded"
     await assert_accessible(requester)
     await report_title.fill("Zwei Betten, ein Zuhause")
