@@ -5,6 +5,7 @@ who may not take part, and closed on a message it cannot read."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -121,6 +122,32 @@ def test_the_socket_opens_only_for_the_page_of_someone_who_may_write(
         ):
             pass
         assert closed.value.code == 4403
+
+
+def test_a_person_removed_while_the_socket_is_open_loses_it_with_the_next_save(
+    demo_settings: Settings, demo_people: dict[str, int], board: Board, demo_database: str
+) -> None:
+    checked_each_save = dataclasses.replace(demo_settings, LIVE_RECHECK_SECONDS="0")
+    with TestClient(create_app(checked_each_save), follow_redirects=False) as client:
+        sign_in(client, demo_settings.SECRET_KEY, demo_people[KATRIN])
+        with client.websocket_connect(socket_path(client, board), headers=ORIGIN) as socket:
+            assert save(socket, 1, board.items[0], "0", TEXT)["status"] == 200
+            asyncio.run(_remove(demo_database, demo_people[KATRIN]))
+            socket.send_text(
+                json.dumps({"n": 2, "item": board.items[0], "version": "1", "text": "Weg."})
+            )
+            with pytest.raises(WebSocketDisconnect) as closed:
+                socket.receive_text()
+            assert closed.value.code == 4403
+    assert asyncio.run(_notes(demo_database, board.items[0])) == TEXT
+
+
+async def _remove(database_url: str, person: int) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute("UPDATE persons SET removed_at = now() WHERE id = $1", person)
+    finally:
+        await connection.close()
 
 
 async def _outsider(database_url: str) -> int:
