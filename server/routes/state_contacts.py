@@ -14,7 +14,7 @@ from server import i18n, state_answer_page
 from server.domain import channels, groups, state_contacts, state_questions
 from server.domain.errors import N_, Invalid, Message
 from server.domain.events import latest_event_id
-from server.models import StateQuestion, WorkingGroup
+from server.models import Person, StateContact, StateQuestion, WorkingGroup
 from server.routes.common import (
     current_actor,
     is_htmx,
@@ -68,7 +68,10 @@ async def add_contact(request: Request) -> Response:
     try:
         async with unit_of_work(request) as uow:
             group = await groups.get_group(uow.session, actor, request.path_params["slug"])
-            await state_contacts.add_contact(uow.session, actor, group, form)
+            contact = await state_contacts.add_contact(uow.session, actor, group, form)
+            await _contacts_changed(
+                request, uow, group.id, contact, N_("%(name)s is now a state contact of the group.")
+            )
     except Invalid as exc:
         return await _state_page(
             request, request.path_params["slug"], 422, contact_form=form, contact_errors=exc.errors
@@ -80,8 +83,15 @@ async def remove_contact(request: Request) -> Response:
     actor = await current_actor(request)
     async with unit_of_work(request) as uow:
         group = await groups.get_group(uow.session, actor, request.path_params["slug"])
-        await state_contacts.remove_contact(
+        contact = await state_contacts.remove_contact(
             uow.session, actor, group, request.path_params["contact_id"]
+        )
+        await _contacts_changed(
+            request,
+            uow,
+            group.id,
+            contact,
+            N_("%(name)s is no longer a state contact of the group."),
         )
     return _to_state(request, request.path_params["slug"])
 
@@ -182,6 +192,24 @@ async def my_questions(request: Request) -> Response:
         questions = await state_questions.addressed_to(session, actor)
         contact_groups = await state_contacts.contact_groups(session, actor)
     return render(request, "state/mine.html", questions=questions, contact_groups=contact_groups)
+
+
+async def _contacts_changed(
+    request: Request, uow: UnitOfWork, group_id: int, contact: StateContact, announcement: str
+) -> None:
+    """Every open state page of the group fetches its contacts and its form to ask again (both
+    hold what is personal: the buttons to remove, who may be asked), announced politely."""
+    person = await uow.session.get(Person, contact.person_id)
+    await uow.emit(
+        channels.state_channel(group_id),
+        "contacts",
+        render_per_locale(
+            request.app.state.templates,
+            "state/_contacts_event.html",
+            announcement=announcement,
+            person=person.name if person else "",
+        ),
+    )
 
 
 async def _announce(

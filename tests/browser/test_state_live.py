@@ -8,7 +8,7 @@ from playwright.async_api import expect
 
 from server.settings import Settings
 from tests.browser.conftest import ContextFactory, assert_accessible, translated
-from tests.browser.test_session_live import open_as
+from tests.browser.test_session_live import open_as, person_of_nordsachsen
 from tests.conftest import Servers
 
 pytestmark = pytest.mark.browser
@@ -30,6 +30,7 @@ async def test_a_member_asks_and_the_contact_answers_live(
     new_context: ContextFactory,
 ) -> None:
     base = servers.start()
+    await person_of_nordsachsen(demo_database)  # of a municipality: one to add as a contact
     anna = await open_as(new_context, settings, demo_people[ANNA], base + STATE)
     katrin = await open_as(new_context, settings, demo_people[KATRIN], base + STATE)
 
@@ -58,3 +59,15 @@ async def test_a_member_asks_and_the_contact_answers_live(
     for page in (anna, katrin):  # neither page was reloaded
         assert await page.evaluate("window.knotenpunktTestMarker") == "not reloaded"
     await assert_accessible(anna)
+
+    # Anna, moderating, adds a contact: Katrin's page shows them, and offers to ask them.
+    await anna.locator("#person_id").select_option(label="Lena Lindner (Landkreis Nordsachsen)")
+    await anna.locator("#level").select_option("kommune")
+    await anna.locator("#authority").fill("Ausländerbehörde Nordsachsen")
+    await anna.get_by_role("button", name=de("Add the contact")).click()
+    await expect(katrin.locator("#state-contacts")).to_contain_text("Ausländerbehörde Nordsachsen")
+    await expect(katrin.locator("#live-announcer")).to_have_text(
+        de("%(name)s is now a state contact of the group.", name="Lena Lindner")
+    )
+    await expect(katrin.locator("#contact_id option", has_text="Lena Lindner")).to_have_count(1)
+    assert await katrin.evaluate("window.knotenpunktTestMarker") == "not reloaded"

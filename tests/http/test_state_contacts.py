@@ -5,6 +5,7 @@ escaped, announced live, queued for e-mail, and kept as a knowledge page."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -225,6 +226,20 @@ def test_a_moderator_adds_and_removes_a_contact(app: App) -> None:
     app.act_as(ANNA)
     assert app.client.post(f"{STATE}/contacts/{contact}/remove").status_code == 303
     assert "Ausländerbehörde" not in app.client.get(STATE).text
+    # Every open state page of the group hears of both, by name, in its reader's language.
+    events = app.fetch(
+        "SELECT e.data FROM events e JOIN working_groups g ON e.channel = 'state:' || g.id"
+        " WHERE g.slug = 'ag-unterkunft' AND e.name = 'contacts' ORDER BY e.id"
+    )
+    said = [json.loads(row["data"])["de"] for row in events]
+    assert len(said) == 2
+    assert (
+        german(N_("%(name)s is now a state contact of the group."), name="Lena Lindner") in said[0]
+    )
+    assert (
+        german(N_("%(name)s is no longer a state contact of the group."), name="Lena Lindner")
+        in said[1]
+    )
 
 
 def test_an_answer_becomes_a_knowledge_page_once(app: App) -> None:
