@@ -16,6 +16,14 @@ log = logging.getLogger(__name__)
 REDIS_PREFIX = "knotenpunkt:live:"
 
 
+def redis_prefix(redis: Redis) -> str:
+    """The pub/sub channel prefix of the app using this Redis database. Pub/sub ignores the
+    database number, so two apps on one Redis server (staging and production, or test runs
+    side by side) each on a database of their own would otherwise hear each other's events."""
+    database = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"{REDIS_PREFIX}{database}:"
+
+
 class MemoryBackend:
     """One process: a published event goes straight to the local subscribers."""
 
@@ -42,6 +50,7 @@ class RedisBackend:
 
     def __init__(self, redis: Redis, retry_seconds: float = 0.5) -> None:
         self._redis = redis
+        self.prefix = redis_prefix(redis)
         self._retry_seconds = retry_seconds
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -54,7 +63,7 @@ class RedisBackend:
             log.warning("live hub: Redis is not reachable yet; retrying in the background")
 
     async def publish(self, event: LiveEvent) -> None:
-        await self._redis.publish(REDIS_PREFIX + event.channel, event.to_json())
+        await self._redis.publish(self.prefix + event.channel, event.to_json())
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -67,7 +76,7 @@ class RedisBackend:
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.psubscribe(REDIS_PREFIX + "*")
+                await pubsub.psubscribe(self.prefix + "*")
                 # Streams that began while no subscription was active (a reconnect, or a
                 # start before Redis was reachable) missed what was published meanwhile.
                 lost()

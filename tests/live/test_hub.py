@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from server.live import Hub, LiveEvent, Subscription
-from server.live.backends import REDIS_PREFIX, MemoryBackend, RedisBackend
+from server.live.backends import MemoryBackend, RedisBackend, redis_prefix
 
 QUEUE_SIZE = 4
 EVENTS = 20
@@ -159,14 +159,33 @@ async def test_losing_redis_drops_local_streams_and_the_hub_recovers(
         await admin.aclose()
 
 
+async def test_hubs_on_different_databases_of_one_redis_do_not_hear_each_other(
+    redis_url: str, channel: str
+) -> None:
+    other_url = redis_url.rsplit("/", 1)[0] + "/" + str(int(redis_url.rsplit("/", 1)[1]) + 1)
+    async with (
+        running_hub("redis", redis_url, 16) as hub,
+        running_hub("redis", other_url, 16) as other,
+        hub.subscribe([channel]) as mine,
+        other.subscribe([channel]) as theirs,
+    ):
+        await other.publish(event(1, channel))
+        assert await next_event(theirs) == event(1, channel)
+        await hub.publish(event(2, channel))
+        assert await next_event(mine) == event(2, channel)  # not the other database's event
+        await asyncio.sleep(0.2)
+        assert (mine.pending(), theirs.pending()) == (0, 0)
+
+
 async def test_a_malformed_message_in_redis_does_not_stop_the_hub(
     redis_url: str, channel: str
 ) -> None:
     admin = Redis.from_url(redis_url)
     try:
         async with running_hub("redis", redis_url, 16) as hub, hub.subscribe([channel]) as one:
-            await admin.publish(REDIS_PREFIX + channel, "not json")
-            await admin.publish(REDIS_PREFIX + channel, json.dumps({"id": 1}))
+            prefix = redis_prefix(admin)
+            await admin.publish(prefix + channel, "not json")
+            await admin.publish(prefix + channel, json.dumps({"id": 1}))
             await hub.publish(event(2, channel))
             assert await next_event(one) == event(2, channel)
             assert (one.dropped, one.pending()) == (False, 0)
