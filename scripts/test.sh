@@ -18,7 +18,9 @@ log "mypy"
 "$VENV/bin/mypy" server workers
 log "pytest"
 set +e
-"$VENV/bin/pytest" "$@"
+# Two processes (pytest-xdist): most tests wait on a browser, a server or the database. Each
+# has its own databases and Redis database; the benchmarks' smoke runs stay on one of them.
+"$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" --dist loadgroup "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; exit 1; fi

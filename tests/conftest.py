@@ -27,7 +27,9 @@ from tests.sessions import sign_in
 
 BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 BASE_REDIS_URL = os.environ.get("REDIS_URL", "")
-TEST_REDIS_DB = 3  # jobs and keys of the tests live apart from a developer's data
+# Jobs and keys of the tests live apart from a developer's data, each pytest-xdist worker's
+# in a database of its own (gw0: 3, gw1: 4 …; the live hub's channels carry the number too).
+TEST_REDIS_DB = 3 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -54,6 +54,10 @@ FIGURES = {
 }
 
 
+# One at a time, on one worker: each starts an app on the services' own Redis database.
+pytestmark = pytest.mark.xdist_group("bench")
+
+
 @pytest.mark.parametrize("bench", sorted(FIGURES))
 def test_the_benchmark_runs_and_prints_its_figures_as_json(bench: str) -> None:
     result = subprocess.run(

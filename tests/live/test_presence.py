@@ -114,13 +114,15 @@ async def eventually_equal(read: object, expected: object, within: float = 5) ->
 
 
 async def redis_clients(redis_url: str) -> int:
-    """How many connections the Redis server has now."""
+    """How many connections to this test's Redis database the server has now (other test
+    workers use databases of their own)."""
     redis = Redis.from_url(redis_url)
     try:
-        info = await redis.info("clients")
+        database = redis.connection_pool.connection_kwargs.get("db", 0)
+        clients = await redis.client_list()
     finally:
         await redis.aclose()
-    return int(info["connected_clients"])
+    return sum(int(client["db"]) == database for client in clients)
 
 
 async def test_announcements_slow_down_with_thousands_of_streams(redis_url: str) -> None:
