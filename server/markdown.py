@@ -13,6 +13,7 @@ Everything else is text: the HTML is built here from escaped pieces, never from 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -110,3 +111,23 @@ def to_html(text: str, *, heading_offset: int = 1) -> Markup:
             level = min(6, int(block.kind[1]) + heading_offset)
             parts.append(f"<h{level}>{inline(block.lines[0])}</h{level}>")
     return Markup("\n".join(parts))
+
+
+KEPT_PAGES = 64
+_rendered: OrderedDict[tuple[int, int, int], Markup] = OrderedDict()
+
+
+def page_html(page_id: int, version: int, text: str) -> Markup:
+    """`to_html` of a page's revision, kept for the last `KEPT_PAGES` pages shown by this
+    process: a session's summary runs to hundreds of kilobytes, about 40 ms to render, and a
+    published one is read by many. The text's own hash is part of the key, so a body changed
+    without a new version is rendered anew."""
+    key = (page_id, version, hash(text))
+    html = _rendered.get(key)
+    if html is None:
+        html = _rendered[key] = to_html(text)
+        while len(_rendered) > KEPT_PAGES:
+            _rendered.popitem(last=False)
+    else:
+        _rendered.move_to_end(key)
+    return html

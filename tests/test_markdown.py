@@ -3,6 +3,7 @@ nothing from a page becomes markup or a dangerous link."""
 
 from __future__ import annotations
 
+from server import markdown
 from server.markdown import escape_text, link, to_html
 
 
@@ -40,3 +41,15 @@ def test_escaped_text_stays_text_whatever_it_holds() -> None:
     assert 'href="/sessions/1"' in html
     assert "Punkt [1] (neu) *wichtig* # - _x_ \\ **fett**" in html
     assert "[a](/b)" in html
+
+
+def test_a_pages_html_is_kept_per_revision_and_rendered_anew_for_a_changed_text() -> None:
+    first = markdown.page_html(1, 1, "# Titel\n\nText")
+    assert first == markdown.to_html("# Titel\n\nText")
+    assert markdown.page_html(1, 1, "# Titel\n\nText") is first  # kept
+    assert markdown.page_html(1, 2, "# Titel\n\nNeu") == markdown.to_html("# Titel\n\nNeu")
+    changed = markdown.page_html(1, 1, "# Titel\n\nAnders, ohne neue Version")
+    assert changed == markdown.to_html("# Titel\n\nAnders, ohne neue Version")
+    for page in range(2, markdown.KEPT_PAGES + 10):  # only the last pages are kept
+        markdown.page_html(page, 1, f"Seite {page}")
+    assert markdown.page_html(1, 1, "# Titel\n\nText") is not first

@@ -59,7 +59,7 @@ async def show_page(
         page=page,
         source_card=view.source_card,
         board=view.board,
-        body=markdown.to_html(page.body),
+        body=markdown.page_html(page.id, page.version, page.body),
         may_edit=knowledge_edits.may_edit(actor, page),
         form=form or {"title": page.title, "body": page.body, "version": str(page.version)},
         errors=errors or {},
@@ -72,7 +72,8 @@ async def print_page(request: Request) -> Response:
     actor = await current_actor(request)
     async with read_session(request) as session:
         page = await knowledge.get_page(session, actor, request.path_params["page_id"])
-    return render(request, "knowledge/print.html", page=page, body=markdown.to_html(page.body))
+    body = markdown.page_html(page.id, page.version, page.body)
+    return render(request, "knowledge/print.html", page=page, body=body)
 
 
 async def download_page(request: Request) -> Response:
