@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.domain import channels, tasks
+from server.domain import channels, state_questions, tasks
 from server.domain.errors import Message
 from server.domain.events import latest_event_id
+from server.models import StateQuestionStatus
 from server.routes.common import current_actor, live_url, read_session, render
 
 
@@ -23,12 +24,15 @@ async def show_tasks(
     async with read_session(request) as session:
         after = await latest_event_id(session)
         found = await tasks.my_tasks(session, actor, datetime.now(UTC))
+        questions = await state_questions.addressed_to(session, actor)
     assert actor.organisation_id is not None  # a member
     return render(
         request,
         "tasks/index.html",
         status_code=status_code,
         tasks=found,
+        # A state contact's questions not answered yet are their tasks too.
+        unanswered=[q for q in questions if q.status is StateQuestionStatus.open],
         today=datetime.now(UTC).date(),
         live_url=live_url(request, channels.tasks_channel(actor.organisation_id), after),
         message=message,

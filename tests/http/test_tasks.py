@@ -81,3 +81,33 @@ def test_the_group_page_tells_its_people_what_changed_since_last_week(
     assert changes is not None and changes.decisions  # the demo's last session, a week ago
     assert german("What changed since last week") in page.text
     assert "#decision-" in page.text
+
+
+def test_a_state_contacts_unanswered_questions_are_among_their_tasks(
+    anna: TestClient, katrin: TestClient, demo_settings: Settings
+) -> None:
+    contact = asyncio.run(_katrins_contact(demo_settings))
+    asked = anna.post(
+        "/groups/ag-unterkunft/state/questions",
+        data={"contact_id": str(contact), "subject": "Dolmetscher", "text": "Gibt es welche?"},
+    )
+    assert asked.status_code == 303
+    mine = katrin.get("/tasks")
+    assert mine.status_code == 200
+    unanswered = [q.subject for q in mine.context["unanswered"]]  # type: ignore[attr-defined]
+    assert unanswered == ["Dolmetscher"]  # not the demo's question: it has its answer
+    assert german("Questions waiting for your answer") in mine.text
+    # Anna asked it; it is not hers to answer.
+    assert anna.get("/tasks").context["unanswered"] == []  # type: ignore[attr-defined]
+
+
+async def _katrins_contact(settings: Settings) -> int:
+    connection = await asyncpg.connect(settings.DATABASE_URL)
+    try:
+        contact: int = await connection.fetchval(
+            "SELECT c.id FROM state_contacts c JOIN persons p ON p.id = c.person_id"
+            " WHERE p.email = 'k.hoffmann@leipzig.example'"
+        )
+    finally:
+        await connection.close()
+    return contact
