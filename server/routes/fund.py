@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -25,7 +26,8 @@ from server.routes.common import current_actor, live_url, read_session, render, 
 from server.routes.fund_events import emit_fund
 from server.uow import UnitOfWork
 
-Change = Callable[[UnitOfWork, Actor, int, dict[str, str], FormData], Awaitable[FundingRequest]]
+Change = Callable[[UnitOfWork, Actor, int, FormData], Awaitable[None]]
+Act = Callable[[AsyncSession, Actor, int, dict[str, str], FormData], Awaitable[object]]
 
 
 async def show_fund(
@@ -127,38 +129,26 @@ async def show_request(
     )
 
 
-async def edit_request(request: Request) -> Response:
-    async def change(
-        uow: UnitOfWork, actor: Actor, request_id: int, form: dict[str, str], raw: FormData
-    ) -> FundingRequest:
-        funding = await fund.update(uow.session, actor, request_id, form, _cards(raw), date.today())
-        await emit_fund(request, uow, funding, N_("Funding request changed: %(title)s"))
-        return funding
+def _changing(
+    name: str, act: Act, announcement: Callable[[dict[str, str]], str], *, mail: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    """The route of one change of a request (`name`, the form refused when it fails): `act`
+    changes it, then every fund page concerned hears `announcement` (a message id that may
+    name the request's `%(title)s`), and with `mail` the requesting organisation's people are
+    told by e-mail."""
 
-    return await _change(request, "edit", change)
+    async def endpoint(request: Request) -> Response:
+        async def change(uow: UnitOfWork, actor: Actor, request_id: int, raw: FormData) -> None:
+            form = _fields(raw)
+            await act(uow.session, actor, request_id, form, raw)
+            # Loaded (and locked) by the change: the session's identity map, no query.
+            funding = await uow.session.get(FundingRequest, request_id)
+            assert funding is not None
+            await emit_fund(request, uow, funding, announcement(form), mail=mail)
 
+        return await _change(request, name, change)
 
-async def withdraw_request(request: Request) -> Response:
-    async def change(
-        uow: UnitOfWork, actor: Actor, request_id: int, form: dict[str, str], raw: FormData
-    ) -> FundingRequest:
-        funding = await fund.withdraw(uow.session, actor, request_id, form)
-        await emit_fund(request, uow, funding, N_("Funding request withdrawn: %(title)s"))
-        return funding
-
-    return await _change(request, "withdraw", change)
-
-
-async def comment_request(request: Request) -> Response:
-    async def change(
-        uow: UnitOfWork, actor: Actor, request_id: int, form: dict[str, str], raw: FormData
-    ) -> FundingRequest:
-        await fund.comment(uow.session, actor, request_id, form)
-        funding = await fund.get_request(uow.session, actor, request_id)
-        await emit_fund(request, uow, funding, N_("New comment on the funding request %(title)s"))
-        return funding
-
-    return await _change(request, "comment", change)
+    return endpoint
 
 
 DECIDED = {
@@ -167,41 +157,42 @@ DECIDED = {
     "info": N_("More information needed on the funding request %(title)s"),
 }
 
-
-async def decide_request(request: Request) -> Response:
-    async def change(
-        uow: UnitOfWork, actor: Actor, request_id: int, form: dict[str, str], raw: FormData
-    ) -> FundingRequest:
-        funding = await fund.decide(uow.session, actor, request_id, form)
-        await emit_fund(request, uow, funding, DECIDED[form["decision"]], mail=True)
-        return funding
-
-    return await _change(request, "decide", change)
-
-
-async def pay_request(request: Request) -> Response:
-    async def change(
-        uow: UnitOfWork, actor: Actor, request_id: int, form: dict[str, str], raw: FormData
-    ) -> FundingRequest:
-        await fund.record_payout(uow.session, actor, request_id, form)
-        funding = await fund.get_request(uow.session, actor, request_id)
-        announcement = N_("Payout recorded on the funding request %(title)s")
-        await emit_fund(request, uow, funding, announcement, mail=True)
-        return funding
-
-    return await _change(request, "payout", change)
-
-
-async def report_request(request: Request) -> Response:
-    async def change(
-        uow: UnitOfWork, actor: Actor, request_id: int, form: dict[str, str], raw: FormData
-    ) -> FundingRequest:
-        await fund.report(uow.session, actor, request_id, form)
-        funding = await fund.get_request(uow.session, actor, request_id)
-        await emit_fund(request, uow, funding, N_("Report published on %(title)s"))
-        return funding
-
-    return await _change(request, "report", change)
+edit_request = _changing(
+    "edit",
+    lambda session, actor, request_id, form, raw: fund.update(
+        session, actor, request_id, form, _cards(raw), date.today()
+    ),
+    lambda form: N_("Funding request changed: %(title)s"),
+)
+withdraw_request = _changing(
+    "withdraw",
+    lambda session, actor, request_id, form, raw: fund.withdraw(session, actor, request_id, form),
+    lambda form: N_("Funding request withdrawn: %(title)s"),
+)
+comment_request = _changing(
+    "comment",
+    lambda session, actor, request_id, form, raw: fund.comment(session, actor, request_id, form),
+    lambda form: N_("New comment on the funding request %(title)s"),
+)
+decide_request = _changing(
+    "decide",
+    lambda session, actor, request_id, form, raw: fund.decide(session, actor, request_id, form),
+    lambda form: DECIDED[form["decision"]],
+    mail=True,
+)
+pay_request = _changing(
+    "payout",
+    lambda session, actor, request_id, form, raw: fund.record_payout(
+        session, actor, request_id, form
+    ),
+    lambda form: N_("Payout recorded on the funding request %(title)s"),
+    mail=True,
+)
+report_request = _changing(
+    "report",
+    lambda session, actor, request_id, form, raw: fund.report(session, actor, request_id, form),
+    lambda form: N_("Report published on %(title)s"),
+)
 
 
 async def record_pledge(request: Request) -> Response:
@@ -223,7 +214,7 @@ async def _change(request: Request, name: str, change: Change) -> Response:
     form = _fields(raw)
     try:
         async with unit_of_work(request) as uow:
-            await change(uow, actor, request_id, form, raw)
+            await change(uow, actor, request_id, raw)
     except Invalid as exc:
         return await show_request(
             request,
