@@ -70,3 +70,10 @@ def format_euros(cents: int) -> str:
     euros, rest = divmod(abs(cents), 100)
     sign = "-" if cents < 0 else ""
     return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d} €"
+
+
+def plain_euros(cents: int) -> str:
+    """An amount as a form field or a spreadsheet cell holds it: "1500,50" (what
+    `parse_cents` reads back)."""
+    euros, rest = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{euros},{rest:02d}"

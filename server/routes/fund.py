@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.domain import channels, fund, fund_balance
+from server.domain import channels, fund, fund_balance, money
 from server.domain.actors import Actor
 from server.domain.errors import N_, Conflict, Invalid, Message
 from server.domain.events import latest_event_id
@@ -245,7 +245,7 @@ def _edit_defaults(funding: FundingRequest) -> dict[str, Any]:
     return {
         "title": funding.title,
         "purpose": funding.purpose,
-        "amount": f"{funding.amount_requested / 100:.2f}".replace(".", ","),
+        "amount": money.plain_euros(funding.amount_requested),
         "starts_on": funding.starts_on.isoformat(),
         "ends_on": funding.ends_on.isoformat(),
         "group_id": str(funding.group_id),

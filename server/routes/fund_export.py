@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server import i18n
-from server.domain import fund_trail
+from server.domain import fund_trail, money
 from server.routes.common import current_actor, read_session
 
 # A cell starting with one of these is a formula to a spreadsheet program: it is quoted.
@@ -40,9 +40,7 @@ def trail_csv(rows: list[fund_trail.TrailRow]) -> str:
         ]
     )
     for row in rows:
-        amount = (
-            "" if row.amount_cents is None else f"{row.amount_cents / 100:.2f}".replace(".", ",")
-        )
+        amount = "" if row.amount_cents is None else money.plain_euros(row.amount_cents)
         writer.writerow(
             [
                 row.at.astimezone(i18n.DISPLAY_TIME_ZONE).isoformat(timespec="seconds"),

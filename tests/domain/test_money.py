@@ -64,3 +64,21 @@ def test_an_optional_amount_may_stay_empty() -> None:
 def test_domain_messages_write_amounts_the_german_way() -> None:
     assert money.format_euros(123_456_789) == "1.234.567,89 €"
     assert money.format_euros(5) == "0,05 €"
+
+
+@pytest.mark.parametrize("cents", [0, 5, 150_050, 1_000_000_000, -2_500])
+def test_an_amount_written_plainly_reads_back_the_same(cents: int) -> None:
+    written = money.plain_euros(cents)
+    assert (
+        written
+        == {
+            0: "0,00",
+            5: "0,05",
+            150_050: "1500,50",
+            1_000_000_000: "10000000,00",
+            -2_500: "-25,00",
+        }[cents]
+    )
+    if cents > 0:
+        errors = Errors()
+        assert money.parse_cents(errors, "amount", written) == cents
